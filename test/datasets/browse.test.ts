@@ -58,8 +58,10 @@ describe('browsing', () => {
     expect(service.image(ids[ids.length - 1]).next_id).toBeNull()
     const crack = service.image(service.images({ datasetId, defectType: 'crack' }).images[1].id)
     expect(crack).toMatchObject({
+      dataset_id: datasetId,
       has_mask: true,
       mask_pixels: 2,
+      mask_bbox: [0, 0, 2, 1],
       channels: 3,
       content_hash: expect.stringMatching(/^[0-9a-f]{64}$/)
     })

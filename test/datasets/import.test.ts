@@ -7,7 +7,7 @@ import type { ImportOutcome } from '../../src/common/types/datasets'
 import { DatasetService } from '../../src/main/datasets/dataset-service'
 import { openDatabase } from '../../src/main/store/db'
 import { dumpDatabase, makeMvtecCategory, makePlainDataset, tempDirs } from '../helpers/fixtures'
-import { truncateFile, writeBytes, writeImage, writeMask } from '../helpers/images'
+import { encode, truncateFile, writeBytes, writeImage, writeMask } from '../helpers/images'
 
 const tempDir = tempDirs()
 let db: Database.Database
@@ -127,6 +127,49 @@ describe('import: MVTec AD layout', () => {
     const before = dumpDatabase(db)
     await expect(service.import({ folder: c, name: 'bottle' })).rejects.toThrow(/named "bottle" already exists/)
     expect(dumpDatabase(db)).toEqual(before)
+  })
+})
+
+describe('import: mask bounding boxes', () => {
+  /** A 32x24 mask with the given pixel values (all others 0), in 1 (grey) or 3 (grey as RGB) channels. */
+  async function handMadeMask(path: string, pixels: [x: number, y: number, value: number][], channels: 1 | 3 = 1): Promise<void> {
+    const data = Buffer.alloc(32 * 24 * channels)
+    for (const [x, y, value] of pixels) data.fill(value, (y * 32 + x) * channels, (y * 32 + x + 1) * channels)
+    writeBytes(path, await encode(data, 32, 24, channels, 'png'))
+  }
+
+  it('stores the box of the pixels >= 128, null for an empty mask or none, and gives it with the dataset id', async () => {
+    const root = join(tempDir(), 'bottle')
+    await makeMvtecCategory(root, { defects: { crack: 3 } })
+    const crack = (i: number): string => join(root, 'ground_truth/crack', `00${i}_mask.png`)
+    // 127 is below the threshold and lies outside the box; 128 counts.
+    const pixels: [number, number, number][] = [[5, 3, 255], [20, 10, 200], [7, 15, 128], [30, 20, 127], [31, 0, 60]]
+    await handMadeMask(crack(0), pixels)
+    await handMadeMask(crack(1), pixels, 3)
+    await handMadeMask(crack(2), [[30, 20, 127]])
+    const outcome = await service.import({ folder: root })
+    expect(outcome.rejected).toEqual([])
+    const datasetId = outcome.dataset_id!
+
+    const page = service.images({ datasetId, limit: 1000 })
+    expect(page.images.every((i) => i.dataset_id === datasetId)).toBe(true)
+    const detailOf = (rel: string): ReturnType<DatasetService['image']> =>
+      service.image(page.images.find((i) => i.rel_path === rel)!.id)
+    for (const rel of ['test/crack/000.png', 'test/crack/001.png']) {
+      expect(detailOf(rel), rel).toMatchObject({ dataset_id: datasetId, mask_pixels: 3, mask_bbox: [5, 3, 16, 13] })
+    }
+    expect(detailOf('test/crack/002.png')).toMatchObject({ has_mask: true, mask_pixels: 0, mask_bbox: null })
+    expect(detailOf('train/good/000.png')).toMatchObject({ dataset_id: datasetId, has_mask: false, mask_bbox: null })
+    const stored = db
+      .prepare<[], { bbox_x: number | null; bbox_y: number | null; bbox_w: number | null; bbox_h: number | null }>(
+        'SELECT bbox_x, bbox_y, bbox_w, bbox_h FROM masks ORDER BY path'
+      )
+      .all()
+    expect(stored).toEqual([
+      { bbox_x: 5, bbox_y: 3, bbox_w: 16, bbox_h: 13 },
+      { bbox_x: 5, bbox_y: 3, bbox_w: 16, bbox_h: 13 },
+      { bbox_x: null, bbox_y: null, bbox_w: null, bbox_h: null }
+    ])
   })
 })
 

@@ -45,6 +45,8 @@ describe('rescan', () => {
       .prepare<[], { positive_pixels: number }>("SELECT positive_pixels FROM masks WHERE path LIKE '%001_mask.png'")
       .get()
     expect(maskPixels?.positive_pixels).toBe(10)
+    const crack001 = service.images({ datasetId: dataset_id! }).images.find((i) => i.rel_path === 'test/crack/001.png')!
+    expect(service.image(crack001.id).mask_bbox).toEqual([0, 0, 10, 1]) // the first 10 pixels of the first row
 
     const again = await service.rescan(dataset_id!)
     expect(again).toMatchObject({ added: 0, removed: 0, changed: 0, message: expect.stringMatching(/No changes/) })

@@ -93,6 +93,7 @@ describe('datasets', () => {
     await page.getByTestId('import-folder').fill(datasetFolder)
     await page.getByTestId('import-name').fill('magnetic-tile')
     await page.getByTestId('import-submit').click()
+    await page.getByTestId('job-progress').waitFor()
 
     const outcome = page.getByTestId('import-outcome')
     await outcome.waitFor({ timeout: 240_000 })
@@ -116,7 +117,10 @@ describe('datasets', () => {
     expect(await text(row.getByTestId('dataset-masks'))).toBe('200')
 
     await page.mouse.move(0, 0)
-    await page.screenshot({ path: join(SCREENSHOTS, 'datasets.png') })
+    // down to the end of the datasets list, not the empty rest of the window
+    const listBox = await page.getByTestId('dataset-table').boundingBox()
+    const height = Math.min(900, Math.max(480, Math.ceil((listBox?.y ?? 0) + (listBox?.height ?? 0) + 36)))
+    await page.screenshot({ path: join(SCREENSHOTS, 'datasets.png'), clip: { x: 0, y: 0, width: 1440, height } })
   })
 
   it('opens an anomalous image, toggles its mask and steps with the arrow keys', async () => {
@@ -130,6 +134,11 @@ describe('datasets', () => {
     expect(await countOf('test', 'blowhole')).toBe('115')
     expect(await countOf('test', 'break')).toBe('85')
 
+    // The unfiltered grid comes in pages: scrolling to its end loads the next one.
+    await expect.poll(() => text(page.getByTestId('grid-count'))).toBe('120 of 680 images')
+    await page.getByTestId('grid-load-more').scrollIntoViewIfNeeded()
+    await expect.poll(() => text(page.getByTestId('grid-count'))).toBe('240 of 680 images')
+
     // Filter the grid to the blowholes.
     await breakdown.locator('[data-split="test"][data-defect="blowhole"]').click()
     await expect.poll(() => text(page.getByTestId('grid-count'))).toBe('115 of 115 images')
@@ -140,7 +149,7 @@ describe('datasets', () => {
     expect(await loadedWidth(tiles.first().locator('img'))).toBeGreaterThan(0)
 
     // Open one blowhole image: the full image and its mask overlay load.
-    const wanted = tiles.filter({ has: page.locator('.caption', { hasText: process.env.DESTSEG_E2E_IMAGE ?? 'exp1_num_317483' }) })
+    const wanted = tiles.filter({ has: page.locator('.caption', { hasText: process.env.DESTSEG_E2E_IMAGE ?? 'exp1_num_262480' }) })
     await ((await wanted.count()) > 0 ? wanted.first() : tiles.first()).click()
     await page.getByTestId('viewer-page').waitFor()
     expect(await loadedWidth(page.getByTestId('viewer-image'))).toBeGreaterThan(0)
@@ -172,16 +181,17 @@ describe('datasets', () => {
     await mask.waitFor({ state: 'visible' })
     expect(await loadedWidth(mask)).toBeGreaterThan(0)
 
-    // Zoom in on the defect for the screenshot: the button frames the mask's region.
+    // Zoom in on the defect for the screenshot: D (or the Defect button) frames the mask's region.
     const zoomLevel = async (): Promise<number> => Number((await text(page.getByTestId('zoom-level'))).replace('%', ''))
     const fitted = await zoomLevel()
     await expect.poll(() => page.getByTestId('zoom-defect').isEnabled()).toBe(true)
-    await page.getByTestId('zoom-defect').click()
+    await page.keyboard.press('d')
     await expect.poll(zoomLevel).toBeGreaterThan(fitted)
     // then back out a little (around the centre, where the defect now is) to keep some context
     const close = await zoomLevel()
-    for (let i = 0; i < 3; i++) await page.keyboard.press('-')
+    for (let i = 0; i < 2; i++) await page.keyboard.press('-')
     await expect.poll(zoomLevel).toBeLessThan(close)
+    await page.getByTestId('image-info').click() // moves the focus ring off the toolbar
     await page.mouse.move(0, 0)
     await page.screenshot({ path: join(SCREENSHOTS, 'viewer-mask.png') })
 

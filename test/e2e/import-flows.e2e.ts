@@ -63,6 +63,19 @@ describe('import decisions', () => {
     if (folder) rmSync(join(folder, '..'), { recursive: true, force: true })
   })
 
+  it('shows the backend error for a folder that does not exist', async () => {
+    const missing = join(folder, '..', 'no-such-folder')
+    await page.getByTestId('import-folder').fill(missing)
+    await page.getByTestId('import-submit').click()
+    const banner = page.getByTestId('error-banner')
+    await banner.waitFor()
+    expect(await text(banner)).toMatch(/^⚠\s*Import: .+/)
+    await banner.getByRole('button', { name: 'Dismiss' }).click()
+    await banner.waitFor({ state: 'detached' })
+    expect(await page.getByTestId('import-outcome').count()).toBe(0)
+    pageErrors.splice(0) // the failed call itself is expected
+  })
+
   it('imports nothing while a file is rejected, then imports the rest on request', async () => {
     await page.getByTestId('import-folder').fill(folder)
     await page.getByTestId('import-submit').click()

@@ -25,7 +25,8 @@ export interface ApiCalls {
   'datasets:list': () => DatasetSummary[]
   'datasets:get': (datasetId: number) => DatasetSummary
   'datasets:import': (request: ImportRequest) => ImportOutcome
-  'datasets:rescan': (datasetId: number) => RescanOutcome
+  /** `jobId`: as in ImportRequest, the id for the job that runs the re-scan. */
+  'datasets:rescan': (datasetId: number, jobId?: string) => RescanOutcome
   'datasets:remove': (datasetId: number) => void
   'datasets:images': (query: ImageQuery) => ImagePage
   'datasets:image': (imageId: number) => ImageDetail

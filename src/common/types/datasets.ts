@@ -39,6 +39,11 @@ export interface ImportRequest {
   name?: string
   /** Import the readable files even when some are rejected (default: all or nothing). */
   skipRejected?: boolean
+  /**
+   * Id for the job that runs the import (at most 100 characters), chosen by the caller so that it can
+   * follow that job's progress and cancel it; a fresh one when left out. Must not be running already.
+   */
+  jobId?: string
 }
 
 export interface ImportOutcome {
@@ -72,6 +77,7 @@ export interface ImageQuery {
 
 export interface ImageRow {
   id: number
+  dataset_id: number
   category_id: number
   path: string
   rel_path: string
@@ -90,12 +96,20 @@ export interface ImagePage {
   images: ImageRow[]
 }
 
+/** [x, y, width, height] in pixels */
+export type MaskBBox = [x: number, y: number, width: number, height: number]
+
 export interface ImageDetail extends ImageRow {
   channels: number
   content_hash: string
   mask_path: string | null
   /** positive pixels of the mask at its own size */
   mask_pixels: number | null
+  /**
+   * Bounding box of the mask's positive pixels, [x, y, width, height] in mask pixels (the mask has its
+   * image's size); null when the image has no mask or the mask is empty.
+   */
+  mask_bbox: MaskBBox | null
   /** ids of the previous and next image in the same category ordering, for keyboard navigation */
   prev_id: number | null
   next_id: number | null

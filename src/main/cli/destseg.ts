@@ -8,8 +8,9 @@ import { UsageError, type CliCommand } from './commands/common'
 import { datasetsCommand } from './commands/datasets'
 import { importCommand } from './commands/import'
 import { rescanCommand } from './commands/rescan'
+import { synthGridCommand } from './commands/synth-grid'
 
-const COMMANDS: CliCommand[] = [importCommand, datasetsCommand, rescanCommand]
+const COMMANDS: CliCommand[] = [importCommand, datasetsCommand, rescanCommand, synthGridCommand]
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))

@@ -14,6 +14,7 @@ import type {
   ImageVariant,
   ImportOutcome,
   ImportRequest,
+  MaskBBox,
   RescanOutcome
 } from '../../common/types/datasets'
 import * as repo from '../store/repositories/datasets.repo'
@@ -38,6 +39,11 @@ function placement(categoryId: number, scanned: ScannedImage): repo.Placement {
 
 function newImage(datasetId: number, categoryId: number, scanned: ScannedImage, facts: ImageFacts): repo.NewImage {
   return { dataset_id: datasetId, path: scanned.path, ...placement(categoryId, scanned), ...facts }
+}
+
+function maskBBox({ bbox_x, bbox_y, bbox_w, bbox_h }: repo.MaskRecord): MaskBBox | null {
+  if (bbox_x === null || bbox_y === null || bbox_w === null || bbox_h === null) return null
+  return [bbox_x, bbox_y, bbox_w, bbox_h]
 }
 
 /** Counts of what an import would write, per scanned category. */
@@ -250,9 +256,10 @@ export class DatasetService {
   image(imageId: number): ImageDetail {
     const image = this.requireImage(imageId)
     const mask = repo.getMask(this.db, imageId)
-    const { id, category_id, path, rel_path, split, defect_type, label, width, height, channels, content_hash } = image
+    const { id, dataset_id, category_id, path, rel_path, split, defect_type, label, width, height } = image
     return {
       id,
+      dataset_id,
       category_id,
       path,
       rel_path,
@@ -262,10 +269,11 @@ export class DatasetService {
       width,
       height,
       has_mask: mask !== undefined,
-      channels,
-      content_hash,
+      channels: image.channels,
+      content_hash: image.content_hash,
       mask_path: mask?.path ?? null,
       mask_pixels: mask?.positive_pixels ?? null,
+      mask_bbox: mask ? maskBBox(mask) : null,
       ...repo.neighbourIds(this.db, image)
     }
   }

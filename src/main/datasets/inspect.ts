@@ -59,11 +59,29 @@ const reasonOf = (err: unknown): string => {
   throw err
 }
 
-/** Pixels with value >= 128 in the first channel. */
-export function countPositive(mask: DecodedImage): number {
+/** What is stored about a mask's positive pixels (value >= 128 in the first channel). */
+export type MaskMeasure = Pick<NewMask, 'positive_pixels' | 'bbox_x' | 'bbox_y' | 'bbox_w' | 'bbox_h'>
+
+/** Counts the positive pixels (value >= 128 in the first channel) and their bounding box (null when none). */
+export function measurePositive(mask: DecodedImage): MaskMeasure {
+  const { data, channels, width, height } = mask
   let count = 0
-  for (let i = 0; i < mask.data.length; i += mask.channels) if (mask.data[i] >= 128) count++
-  return count
+  let minX = width
+  let minY = height
+  let maxX = -1
+  let maxY = -1
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, i += channels) {
+      if (data[i] < 128) continue
+      count++
+      if (x < minX) minX = x
+      if (x > maxX) maxX = x
+      if (y < minY) minY = y
+      if (y > maxY) maxY = y
+    }
+  }
+  if (count === 0) return { positive_pixels: 0, bbox_x: null, bbox_y: null, bbox_w: null, bbox_h: null }
+  return { positive_pixels: count, bbox_x: minX, bbox_y: minY, bbox_w: maxX - minX + 1, bbox_h: maxY - minY + 1 }
 }
 
 /** A mask must reduce to one channel: grey (with or without alpha), or colour with R = G = B everywhere. */
@@ -86,7 +104,7 @@ async function inspectMask(path: string, image: DecodedImage): Promise<NewMask> 
     )
   }
   const { width, height } = mask
-  return { path, width, height, positive_pixels: countPositive(mask), content_hash: file.content_hash }
+  return { path, width, height, ...measurePositive(mask), content_hash: file.content_hash }
 }
 
 async function inspectOne(

@@ -6,7 +6,7 @@ import { DatasetService, TextureService } from '../datasets/dataset-service'
 import { sharedDir } from '../config/paths'
 import { ApiEventBus } from './events'
 import { JobRunner } from './jobs'
-import { asId, asImageQuery, asImportRequest, asJobId } from './validate'
+import { asId, asImageQuery, asImportRequest, asJobId, asOptionalJobId } from './validate'
 
 export interface AppContext {
   db: Database.Database
@@ -46,18 +46,33 @@ export function createServices(context: AppContext): AppServices {
     'datasets:get': (id) => datasets.get(asId(id)),
     'datasets:import': (request) => {
       const req = asImportRequest(request)
-      return jobs.run('import', `Importing ${req.folder}`, (job) => datasets.import(req, job.progress, job.signal))
+      return jobs.run(
+        'import',
+        `Importing ${req.folder}`,
+        (job) => datasets.import(req, job.progress, job.signal),
+        req.jobId
+      )
     },
-    'datasets:rescan': (id) =>
-      jobs.run('rescan', `Re-scanning dataset ${id}`, (job) => datasets.rescan(asId(id), job.progress, job.signal)),
+    'datasets:rescan': (id, jobId) => {
+      const datasetId = asId(id)
+      return jobs.run(
+        'rescan',
+        `Re-scanning dataset ${datasetId}`,
+        (job) => datasets.rescan(datasetId, job.progress, job.signal),
+        asOptionalJobId(jobId)
+      )
+    },
     'datasets:remove': (id) => datasets.remove(asId(id)),
     'datasets:images': (query) => datasets.images(asImageQuery(query)),
     'datasets:image': (id) => datasets.image(asId(id)),
     'textures:list': () => textures.list(),
     'textures:import': (request) => {
       const req = asImportRequest(request)
-      return jobs.run('texture-import', `Importing textures ${req.folder}`, (job) =>
-        textures.import(req, job.progress, job.signal)
+      return jobs.run(
+        'texture-import',
+        `Importing textures ${req.folder}`,
+        (job) => textures.import(req, job.progress, job.signal),
+        req.jobId
       )
     },
     'textures:remove': (id) => textures.remove(asId(id)),

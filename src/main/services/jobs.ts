@@ -1,5 +1,6 @@
 /** Runs long work as cancellable jobs that report progress on the event bus. */
 import { randomUUID } from 'node:crypto'
+import { UserError } from '../../common/ipc/errors'
 import type { JobKind } from '../../common/types/jobs'
 import type { ApiEventBus } from './events'
 
@@ -14,9 +15,16 @@ export class JobRunner {
 
   constructor(private readonly events: ApiEventBus) {}
 
-  /** Runs `work` to completion; progress and state go out as `jobs:onProgress` / `jobs:onState`. */
-  async run<T>(kind: JobKind, label: string, work: (job: JobContext) => Promise<T>): Promise<T> {
-    const jobId = randomUUID()
+  /**
+   * Runs `work` to completion; progress and state go out as `jobs:onProgress` / `jobs:onState`.
+   * `id` is the caller's id for the job (so it can follow and cancel it before the first event); a fresh
+   * UUID when left out. An id that is already running is refused with a UserError, before any event.
+   */
+  async run<T>(kind: JobKind, label: string, work: (job: JobContext) => Promise<T>, id?: string): Promise<T> {
+    if (id !== undefined && this.running.has(id)) {
+      throw new UserError(`A job with id ${id} is already running`, 'JOB_ID_TAKEN')
+    }
+    const jobId = id ?? randomUUID()
     const controller = new AbortController()
     this.running.set(jobId, controller)
     this.events.emit('jobs:onState', { jobId, kind, status: 'running', label })

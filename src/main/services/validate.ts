@@ -25,7 +25,12 @@ export function asImportRequest(value: unknown): ImportRequest {
   if (!isRecord(value)) fail('import request must be an object')
   const folder = optionalString(value.folder, 'folder')
   if (!folder) fail('folder is required')
-  return { folder, name: optionalString(value.name, 'name'), skipRejected: value.skipRejected === true }
+  return {
+    folder,
+    name: optionalString(value.name, 'name'),
+    skipRejected: value.skipRejected === true,
+    jobId: asOptionalJobId(value.jobId)
+  }
 }
 
 const SPLITS: readonly Split[] = ['train', 'test']
@@ -52,7 +57,16 @@ export function asVariant(value: unknown): ImageVariant {
   return value as ImageVariant
 }
 
+const MAX_JOB_ID = 100
+
 export function asJobId(value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 100) fail('jobId must be a string')
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_JOB_ID) {
+    fail(`jobId must be a non-empty string of at most ${MAX_JOB_ID} characters`)
+  }
   return value
+}
+
+/** A caller-chosen job id, or undefined when left out (null and '' count as left out). */
+export function asOptionalJobId(value: unknown): string | undefined {
+  return value === undefined || value === null || value === '' ? undefined : asJobId(value)
 }

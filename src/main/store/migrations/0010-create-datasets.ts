@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3'
  * Paths are absolute; rel_path is relative to the category root, with '/' separators.
  * images.dataset_id duplicates the category's dataset so that a path is unique per dataset;
  * the composite foreign key keeps the two consistent.
+ * masks.bbox_* is the bounding box of the mask's positive pixels (null when it has none), for zoom-to-defect.
  */
 export default function updateToSchemaVersion0010(db: Database.Database): void {
   db.exec(`
@@ -54,7 +55,13 @@ export default function updateToSchemaVersion0010(db: Database.Database): void {
       width INTEGER NOT NULL,
       height INTEGER NOT NULL,
       positive_pixels INTEGER NOT NULL,
-      content_hash TEXT NOT NULL
+      content_hash TEXT NOT NULL,
+      -- bounding box of the positive pixels in mask pixels; all NULL for an empty mask
+      bbox_x INTEGER,
+      bbox_y INTEGER,
+      bbox_w INTEGER,
+      bbox_h INTEGER,
+      CHECK ((bbox_x IS NULL) = (bbox_y IS NULL) AND (bbox_x IS NULL) = (bbox_w IS NULL) AND (bbox_x IS NULL) = (bbox_h IS NULL))
     ) STRICT;
   `)
 }

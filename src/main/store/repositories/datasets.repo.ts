@@ -47,6 +47,11 @@ export interface MaskRecord {
   height: number
   positive_pixels: number
   content_hash: string
+  /** bounding box of the positive pixels, in mask pixels; all null when there are none */
+  bbox_x: number | null
+  bbox_y: number | null
+  bbox_w: number | null
+  bbox_h: number | null
 }
 export type NewMask = Omit<MaskRecord, 'id' | 'image_id'>
 
@@ -135,8 +140,8 @@ export function updateImage(db: DB, id: number, image: NewImage, mask: NewMask |
 }
 
 function insertMask(db: DB, imageId: number, mask: NewMask): void {
-  const sql = `INSERT INTO masks (image_id, path, width, height, positive_pixels, content_hash)
-               VALUES (@image_id, @path, @width, @height, @positive_pixels, @content_hash)`
+  const sql = `INSERT INTO masks (image_id, path, width, height, positive_pixels, content_hash, bbox_x, bbox_y, bbox_w, bbox_h)
+               VALUES (@image_id, @path, @width, @height, @positive_pixels, @content_hash, @bbox_x, @bbox_y, @bbox_w, @bbox_h)`
   db.prepare<NewMask & { image_id: number }>(sql).run({ ...mask, image_id: imageId })
 }
 
@@ -191,7 +196,7 @@ export function queryImages(
   const total = db
     .prepare<typeof params, { n: number }>(`SELECT COUNT(*) AS n FROM images i WHERE ${filter}`)
     .get(params)!.n
-  const sql = `SELECT i.id, i.category_id, i.path, i.rel_path, i.split, i.defect_type, i.label, i.width, i.height,
+  const sql = `SELECT i.id, i.dataset_id, i.category_id, i.path, i.rel_path, i.split, i.defect_type, i.label, i.width, i.height,
                       EXISTS (SELECT 1 FROM masks m WHERE m.image_id = i.id) AS has_mask
                FROM images i WHERE ${filter}
                ORDER BY i.category_id, i.split, i.defect_type, i.rel_path LIMIT @limit OFFSET @offset`

@@ -35,12 +35,19 @@ export function createHttpApi(): DesktopApi {
   return {
     async invoke<C extends ApiChannel>(channel: C, ...args: ApiArgs<C>): Promise<ApiResult<C>> {
       const body: HttpCallBody = { args }
-      const response = await fetch(`${API_PREFIX}${channel}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify(body)
-      })
-      const reply = (await response.json()) as { result?: ApiResult<C>; error?: SerializedError }
+      let response: Response
+      try {
+        response = await fetch(`${API_PREFIX}${channel}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify(body)
+        })
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err)
+        throw new ApiCallError({ name: 'NetworkError', message: `The workstation server cannot be reached (${reason})` })
+      }
+      // A proxy or a crashed handler may answer without JSON: report the status, not a parse error.
+      const reply = (await response.json().catch(() => ({}))) as { result?: ApiResult<C>; error?: SerializedError }
       if (!response.ok || reply.error) {
         throw new ApiCallError(reply.error ?? { name: 'HttpError', message: `HTTP ${response.status}` })
       }

@@ -4,7 +4,7 @@ import { computed, ref } from 'vue'
 import type { DatasetSummary, ImportOutcome, ImportRequest, RescanOutcome } from '@common/types/datasets'
 import { api } from '@renderer/api'
 import { useAppStore } from './app'
-import { useJobsStore } from './jobs'
+import { newJobId, useJobsStore } from './jobs'
 
 export interface ImportAttempt {
   request: ImportRequest
@@ -25,18 +25,16 @@ export const useDatasetsStore = defineStore('datasets', () => {
   const lastRescan = ref<RescanOutcome | null>(null)
   const removingId = ref<number | null>(null)
   let cancelRequested = false
+  /** ids of the jobs this window started for the import and the re-scan in progress */
+  const importJobId = ref<string | null>(null)
+  const rescanJobId = ref<string | null>(null)
 
-  /** The backend job behind the import or re-scan in progress, for its progress bar. */
-  const importJob = computed(() => (importing.value ? jobs.latestRunning(['import']) : null))
-  const rescanJob = computed(() => (rescanningId.value !== null ? jobs.latestRunning(['rescan']) : null))
+  /** The backend job behind the import or re-scan in progress, for its progress bar and Cancel. */
+  const importJob = computed(() => jobs.byId(importJobId.value))
+  const rescanJob = computed(() => jobs.byId(rescanJobId.value))
 
   function byId(id: number): DatasetSummary | undefined {
     return list.value.find((d) => d.id === id)
-  }
-
-  /** The dataset holding a category (images only know their category). */
-  function byCategoryId(categoryId: number): DatasetSummary | undefined {
-    return list.value.find((d) => d.categories.some((c) => c.id === categoryId))
   }
 
   async function refresh(): Promise<void> {
@@ -66,12 +64,14 @@ export const useDatasetsStore = defineStore('datasets', () => {
   }
 
   async function importFolder(request: ImportRequest): Promise<ImportOutcome | null> {
+    const jobId = newJobId()
     importing.value = true
+    importJobId.value = jobId
     cancelRequested = false
     lastImport.value = null
     lastRescan.value = null
     try {
-      const outcome = await api.invoke('datasets:import', request)
+      const outcome = await api.invoke('datasets:import', { ...request, jobId })
       lastImport.value = { request, outcome }
       if (outcome.dataset_id !== null) await refresh()
       return outcome
@@ -81,6 +81,7 @@ export const useDatasetsStore = defineStore('datasets', () => {
       return null
     } finally {
       importing.value = false
+      importJobId.value = null
     }
   }
 
@@ -91,18 +92,20 @@ export const useDatasetsStore = defineStore('datasets', () => {
   }
 
   async function cancelImport(): Promise<void> {
-    const job = importJob.value
-    if (!job) return
+    const jobId = importJobId.value
+    if (jobId === null) return
     cancelRequested = true
-    await jobs.cancel(job.jobId)
+    await jobs.cancel(jobId)
   }
 
   async function rescan(id: number): Promise<RescanOutcome | null> {
+    const jobId = newJobId()
     rescanningId.value = id
+    rescanJobId.value = jobId
     cancelRequested = false
     lastRescan.value = null
     try {
-      const outcome = await api.invoke('datasets:rescan', id)
+      const outcome = await api.invoke('datasets:rescan', id, jobId)
       lastRescan.value = outcome
       if (lastImport.value?.outcome.existing_dataset_id === id) lastImport.value = null
       await refresh()
@@ -113,14 +116,15 @@ export const useDatasetsStore = defineStore('datasets', () => {
       return null
     } finally {
       rescanningId.value = null
+      rescanJobId.value = null
     }
   }
 
   async function cancelRescan(): Promise<void> {
-    const job = rescanJob.value
-    if (!job) return
+    const jobId = rescanJobId.value
+    if (jobId === null) return
     cancelRequested = true
-    await jobs.cancel(job.jobId)
+    await jobs.cancel(jobId)
   }
 
   async function remove(id: number): Promise<boolean> {
@@ -167,7 +171,6 @@ export const useDatasetsStore = defineStore('datasets', () => {
     rescanJob,
     removingId,
     byId,
-    byCategoryId,
     refresh,
     load,
     importFolder,

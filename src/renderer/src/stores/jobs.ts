@@ -21,6 +21,20 @@ export interface JobView {
 
 const KEEP_FINISHED = 20
 
+/**
+ * A fresh id for a job this window starts (passed with the call), so the window follows and cancels exactly
+ * that job. crypto.randomUUID exists only in secure contexts; a page served over plain HTTP to another
+ * host (`serve --host`) builds the same version-4 UUID from getRandomValues.
+ */
+export function newJobId(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID()
+  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  bytes[6] = (bytes[6] & 0x0f) | 0x40
+  bytes[8] = (bytes[8] & 0x3f) | 0x80
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}
+
 export const useJobsStore = defineStore('jobs', () => {
   const jobs = ref<Record<string, JobView>>({})
   let unsubscribers: Array<() => void> = []
@@ -44,10 +58,9 @@ export const useJobsStore = defineStore('jobs', () => {
     for (const job of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) delete jobs.value[job.jobId]
   }
 
-  /** The newest running job of one of these kinds, if any. */
-  function latestRunning(kinds: readonly JobKind[]): JobView | null {
-    const matches = running.value.filter((j) => kinds.includes(j.kind))
-    return matches[matches.length - 1] ?? null
+  /** The job with this id, once its first event has arrived; null for no id. */
+  function byId(jobId: string | null): JobView | null {
+    return jobId === null ? null : (jobs.value[jobId] ?? null)
   }
 
   async function cancel(jobId: string): Promise<boolean> {
@@ -85,7 +98,7 @@ export const useJobsStore = defineStore('jobs', () => {
     jobs.value = {}
   }
 
-  return { jobs, all, running, latestRunning, cancel, hydrate, dehydrate }
+  return { jobs, all, running, byId, cancel, hydrate, dehydrate }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useJobsStore, import.meta.hot))

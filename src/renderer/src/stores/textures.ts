@@ -4,7 +4,7 @@ import { computed, ref } from 'vue'
 import type { ImportRequest, TextureImportOutcome, TextureSourceSummary } from '@common/types/datasets'
 import { api } from '@renderer/api'
 import { useAppStore } from './app'
-import { useJobsStore } from './jobs'
+import { newJobId, useJobsStore } from './jobs'
 
 export interface TextureImportAttempt {
   request: ImportRequest
@@ -22,8 +22,11 @@ export const useTexturesStore = defineStore('textures', () => {
   const lastImport = ref<TextureImportAttempt | null>(null)
   const removingId = ref<number | null>(null)
   let cancelRequested = false
+  /** id of the job this window started for the import in progress */
+  const importJobId = ref<string | null>(null)
 
-  const importJob = computed(() => (importing.value ? jobs.latestRunning(['texture-import']) : null))
+  /** The backend job behind the import in progress, for its progress bar and Cancel. */
+  const importJob = computed(() => jobs.byId(importJobId.value))
 
   async function refresh(): Promise<void> {
     loading.value = true
@@ -38,11 +41,13 @@ export const useTexturesStore = defineStore('textures', () => {
   }
 
   async function importFolder(request: ImportRequest): Promise<TextureImportOutcome | null> {
+    const jobId = newJobId()
     importing.value = true
+    importJobId.value = jobId
     cancelRequested = false
     lastImport.value = null
     try {
-      const outcome = await api.invoke('textures:import', request)
+      const outcome = await api.invoke('textures:import', { ...request, jobId })
       lastImport.value = { request, outcome }
       if (outcome.texture_source_id !== null) await refresh()
       return outcome
@@ -52,6 +57,7 @@ export const useTexturesStore = defineStore('textures', () => {
       return null
     } finally {
       importing.value = false
+      importJobId.value = null
     }
   }
 
@@ -61,10 +67,10 @@ export const useTexturesStore = defineStore('textures', () => {
   }
 
   async function cancelImport(): Promise<void> {
-    const job = importJob.value
-    if (!job) return
+    const jobId = importJobId.value
+    if (jobId === null) return
     cancelRequested = true
-    await jobs.cancel(job.jobId)
+    await jobs.cancel(jobId)
   }
 
   async function remove(id: number): Promise<boolean> {

@@ -1,0 +1,164 @@
+import { readdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import sharp from 'sharp'
+import { UserError } from '../../../common/ipc/errors'
+import { requireShared } from '../../config/paths'
+import { isImagePath } from '../../datasets/image-io'
+import { Random } from '../../engine/random'
+import {
+  AnomalySynthesizer,
+  NORMAL_AUGMENTATIONS,
+  OPACITY_MODES,
+  type NormalAugmentation,
+  type OpacityMode,
+  type SyntheticSample
+} from '../../engine/synthesis/anomaly-synthesizer'
+import { floatToUint8, loadRgb8, rgb8ToFloat } from '../../engine/synthesis/image-ops'
+import { printJson, UsageError, userPath, type CliCommand } from './common'
+
+/** Default anomaly sources, relative to the shared folder. */
+const DEFAULT_TEXTURES = 'assets/textures/dtd'
+/** Pixels between tiles, and their grey level. */
+const GAP = 4
+const GAP_VALUE = 40
+
+/** Image files under `folder`, recursively, sorted by path (the reference globs dtd/*\/*.jpg). */
+async function listImages(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { withFileTypes: true, recursive: true })
+  return entries
+    .filter((e) => e.isFile() && isImagePath(e.name))
+    .map((e) => join(e.parentPath, e.name))
+    .sort()
+}
+
+async function requireFolder(path: string, what: string): Promise<void> {
+  const info = await stat(path).catch(() => null)
+  if (!info?.isDirectory()) throw new UserError(`${what} not found: ${path}`)
+}
+
+function parsePositiveInt(value: string | undefined, fallback: number, what: string, max: number): number {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n <= 0 || n > max) {
+    throw new UsageError(`--${what} must be an integer in 1..${max}, got ${value}`)
+  }
+  return n
+}
+
+function parseChoice<T extends string>(value: string | undefined, choices: readonly T[], fallback: T, what: string): T {
+  if (value === undefined) return fallback
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new UsageError(`--${what} must be one of ${choices.join(', ')}, got ${value}`)
+  }
+  return value as T
+}
+
+/** Rows of (I_n, I_a, M) tiles as one RGB uint8 image. */
+function gridImage(samples: SyntheticSample[], size: number): { data: Buffer; width: number; height: number } {
+  const columns = 3
+  const width = columns * size + (columns + 1) * GAP
+  const height = samples.length * size + (samples.length + 1) * GAP
+  const data = Buffer.alloc(width * height * 3, GAP_VALUE)
+  const put = (tile: Uint8Array, channels: number, row: number, column: number) => {
+    const top = GAP + row * (size + GAP)
+    const left = GAP + column * (size + GAP)
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const o = ((top + y) * width + left + x) * 3
+        const s = (y * size + x) * channels
+        data[o] = tile[s]
+        data[o + 1] = tile[s + (channels === 3 ? 1 : 0)]
+        data[o + 2] = tile[s + (channels === 3 ? 2 : 0)]
+      }
+    }
+  }
+  samples.forEach((sample, row) => {
+    put(floatToUint8(sample.normal), 3, row, 0)
+    put(floatToUint8(sample.anomalous), 3, row, 1)
+    put(floatToUint8(sample.mask), 1, row, 2)
+  })
+  return { data, width, height }
+}
+
+/** `destseg synth-grid`: a PNG of synthetic anomalies for a dataset category, to check the synthesis by eye. */
+export const synthGridCommand: CliCommand = {
+  name: 'synth-grid',
+  summary: 'write a PNG grid of synthetic anomalies (normal, synthetic, mask) for a dataset category',
+  usage:
+    '--dataset <category folder> --out <file.png> [--textures <folder>] [--size 256] [--count 6] [--seed N] ' +
+    '[--opacity reference|paper] [--augment none|rotate|rotate90] [--json]',
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: false,
+      options: {
+        dataset: { type: 'string' },
+        textures: { type: 'string' },
+        size: { type: 'string' },
+        count: { type: 'string' },
+        seed: { type: 'string' },
+        opacity: { type: 'string' },
+        augment: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean' }
+      }
+    })
+    if (positionals.length > 0) throw new UsageError('unexpected arguments')
+    if (!values.dataset) throw new UsageError('--dataset is required')
+    if (!values.out) throw new UsageError('--out is required')
+    const size = parsePositiveInt(values.size, 256, 'size', 2048)
+    const count = parsePositiveInt(values.count, 6, 'count', 64)
+    const seed = values.seed === undefined ? 0 : Number(values.seed)
+    if (!Number.isInteger(seed) || seed < 0) {
+      throw new UsageError(`--seed must be a non-negative integer, got ${values.seed}`)
+    }
+    const opacity = parseChoice<OpacityMode>(values.opacity, OPACITY_MODES, 'reference', 'opacity')
+    const augmentation = parseChoice<NormalAugmentation>(values.augment, NORMAL_AUGMENTATIONS, 'none', 'augment')
+
+    const goodDir = join(userPath(values.dataset), 'train', 'good')
+    await requireFolder(goodDir, 'training images folder (<category>/train/good)')
+    const textureDir = values.textures ? userPath(values.textures) : requireShared(DEFAULT_TEXTURES)
+    await requireFolder(textureDir, 'texture folder')
+    const [images, textures] = await Promise.all([listImages(goodDir), listImages(textureDir)])
+    if (images.length === 0) throw new UserError(`no images in ${goodDir}`)
+    if (textures.length === 0) throw new UserError(`no images in ${textureDir}`)
+
+    // images from their own stream, so the synthesis draws do not depend on the image count
+    const chosen = new Random(seed, 1).shuffled(images).slice(0, count)
+    const synthesizer = new AnomalySynthesizer({ size, textures, seed, opacity, augmentation })
+    const samples: SyntheticSample[] = []
+    const started = performance.now()
+    for (const path of chosen) {
+      const normal = rgb8ToFloat(await loadRgb8(path, size, size))
+      samples.push(await synthesizer.synthesize(normal))
+    }
+    const elapsed = performance.now() - started
+
+    const grid = gridImage(samples, size)
+    const out = userPath(values.out)
+    await sharp(grid.data, { raw: { width: grid.width, height: grid.height, channels: 3 } })
+      .png({ compressionLevel: 9 })
+      .toFile(out)
+
+    const rows = samples.map((s, i) => ({
+      image: chosen[i],
+      texture: s.texture,
+      maskFraction: s.mask.reduce((a, v) => a + v, 0) / s.mask.length,
+      ...s.draw
+    }))
+    if (values.json) printJson({ out, size, seed, opacity, augmentation, rows, ms: Math.round(elapsed) })
+    else {
+      console.log(`wrote ${out}: ${rows.length} rows of (normal, synthetic, mask), ${grid.width}x${grid.height}`)
+      for (const r of rows) {
+        console.log(
+          `  ${r.image.split('/').pop()} + ${r.texture.split('/').pop()}: perlin ${r.perlinScaleY}x${r.perlinScaleX} ` +
+            `@${r.perlinAngle.toFixed(0)}deg, beta ${r.beta.toFixed(2)}, ` +
+            `rotation ${r.quarterTurn}+${r.rotation.toFixed(1)}deg, ` +
+            `mask ${(100 * r.maskFraction).toFixed(1)}%`
+        )
+      }
+    }
+    return 0
+  }
+}
