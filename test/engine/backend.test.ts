@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { missingTrainingKernels, selectBackend } from '../../src/main/engine/backend'
+import { installWasmTrainingKernels, WASM_TRAINING_KERNELS, wasmTrainingKernelsInstalled } from '../../src/main/engine/kernels'
 
 describe('selectBackend', () => {
   afterAll(async () => {
@@ -18,14 +19,20 @@ describe('selectBackend', () => {
     }
   })
 
-  it('honours a preference and reports that wasm cannot train yet', async () => {
+  it('honours a preference; wasm trains with the kernels it installs, once', async () => {
     const wasm = await selectBackend('wasm')
     expect(wasm.name).toBe('wasm')
-    expect(wasm.reason).toMatch(/Conv2DBackpropFilter/)
-    expect(missingTrainingKernels('wasm')).toContain('Conv2DBackpropFilter')
+    expect(wasm.trains).toBe(true)
+    expect(wasm.threads).toBe(1) // tfjs-backend-wasm keeps its thread pool off under Node
+    expect(wasm.reason ?? '').not.toMatch(/cannot train/)
+    expect(missingTrainingKernels('wasm')).toEqual([])
+    expect(wasmTrainingKernelsInstalled()).toBe(true)
+    expect(WASM_TRAINING_KERNELS).toContain('Conv2DBackpropFilter')
+    expect(installWasmTrainingKernels()).toEqual([]) // idempotent
+    expect((await selectBackend('wasm')).trains).toBe(true)
 
     const cpu = await selectBackend('cpu')
-    expect(cpu).toEqual({ name: 'cpu' })
+    expect(cpu).toEqual({ name: 'cpu', trains: true, threads: 1 })
     expect(missingTrainingKernels('cpu')).toEqual([])
   })
 

@@ -9,8 +9,10 @@ import { datasetsCommand } from './commands/datasets'
 import { importCommand } from './commands/import'
 import { rescanCommand } from './commands/rescan'
 import { synthGridCommand } from './commands/synth-grid'
+import { benchCommand } from './commands/bench'
+import { trainCommand } from './commands/train'
 
-const COMMANDS: CliCommand[] = [importCommand, datasetsCommand, rescanCommand, synthGridCommand]
+const COMMANDS: CliCommand[] = [importCommand, datasetsCommand, rescanCommand, synthGridCommand, trainCommand, benchCommand]
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))

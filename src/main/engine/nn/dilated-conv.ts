@@ -14,6 +14,7 @@
  * the size for a 3x3 filter).
  */
 import * as tf from '@tensorflow/tfjs'
+import { wasmTrainingKernelsInstalled } from '../kernels'
 
 type Pads = [[number, number], [number, number]]
 
@@ -92,6 +93,18 @@ function inputGradient(dy: tf.Tensor4D, w: tf.Tensor4D, dilation: number, paddin
  * x [B, H, W, Cin], dy [B, H', W', Cout] -> [k, k, Cin, Cout]
  */
 function filterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, k: number, dilation: number, padding: number): tf.Tensor4D {
+  if (tf.getBackend() === 'wasm' && wasmTrainingKernelsInstalled()) {
+    // The wasm kernel (../kernels) takes a dilations attr and frees each tap's slice as it goes.
+    const filterShape: [number, number, number, number] = [k, k, x.shape[3], dy.shape[3]]
+    return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+      strides: 1,
+      pad: padding,
+      dataFormat: 'NHWC',
+      dimRoundingMode: undefined,
+      filterShape,
+      dilations: dilation
+    } as unknown as tf.NamedAttrMap) as tf.Tensor4D
+  }
   return tf.tidy(() => {
     const [b, ho, wo, cout] = dy.shape
     const cin = x.shape[3]

@@ -5,6 +5,7 @@
  * reference code (e.g. `encoder.layer1.0.bn1.running_mean`), so checkpoints map one to one.
  */
 import * as tf from '@tensorflow/tfjs'
+import { batchNormTraining } from '../kernels/batch-norm'
 import { dilatedConv2d } from './dilated-conv'
 import { kaimingNormalFanOut, parameterSeed, torchDefaultUniform } from './init'
 
@@ -146,17 +147,18 @@ export class BatchNorm2d {
         const shift = tf.sub(this.beta, tf.mul(this.runningMean, scale)) // [C]
         return tf.add(tf.mul(x, scale), shift)
       }
-      const { mean, variance } = tf.moments(x, [0, 1, 2]) // [C], [C] (biased)
       const n = x.shape[0] * x.shape[1] * x.shape[2]
-      // Running-stat updates: assign() is not recorded on the gradient tape.
-      tf.tidy(() => {
-        const m = this.momentum
-        const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance
-        this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)))
-        this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)))
-      })
-      const inv = tf.rsqrt(tf.add(variance, this.eps)) // [C]
-      return tf.add(tf.mul(tf.mul(tf.sub(x, mean), inv), this.gamma), this.beta)
+      // One tape node with a hand-written gradient (../kernels/batch-norm.ts): saves x and the
+      // statistics only, where the op-by-op form kept about five activation-sized tensors.
+      return batchNormTraining(x, this.gamma, this.beta, this.eps, (mean, variance) => {
+        // Running-stat updates (mean and biased variance of the batch): assign() is not recorded on the gradient tape.
+        tf.tidy(() => {
+          const m = this.momentum
+          const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance
+          this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)))
+          this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)))
+        })
+      }) as tf.Tensor4D
     })
   }
 
