@@ -32,6 +32,7 @@ interface WasmPackage {
 interface EmscriptenModule {
   cwrap(name: string, ret: string | null, args: string[]): unknown
   tfjs?: Record<string, unknown>
+  PThread?: { runningWorkers: { unref?(): void }[] }
 }
 
 type Require = ReturnType<typeof createRequire>
@@ -88,6 +89,9 @@ export function registerThreadedWasm(req: Require, pkg: string, threads: number)
       }
       wasmPkg.setThreadsCount(threads)
       const backend = new wasmPkg.BackendWasm(module)
+      // XNNPACK's pool threads now wait on their futexes for good; Emscripten keeps a running
+      // pthread's worker ref'd, which would keep the process from ever exiting.
+      for (const w of module.PThread?.runningWorkers ?? []) w.unref?.()
       wasmGemm.viaConv = wasmPkg.getThreadsCount() > 1
       return backend
     },
