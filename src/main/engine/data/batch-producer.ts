@@ -17,6 +17,7 @@ import {
   type TextureLoader
 } from '../synthesis/anomaly-synthesizer'
 import { loadRgb8, rgb8ToFloat, type Rgb8Image } from '../synthesis/image-ops'
+import { ImageLru } from '../synthesis/image-lru'
 import { normalizeImageNetInPlace } from './normalize'
 
 /** What batches are made of; plain JSON so it can be posted to a worker. */
@@ -81,11 +82,8 @@ export function checkBatchSpec(spec: BatchSpec): void {
 export class BatchProducer {
   readonly spec: BatchSpec
   private readonly synthesizer: AnomalySynthesizer
-  private readonly loadImage: ImageLoader
-  private readonly cacheBytes: number
-  /** index -> decoded image (Map order = recency) */
-  private readonly cache = new Map<number, { image: Promise<Rgb8Image>; bytes: number }>()
-  private cachedBytes = 0
+  /** index -> decoded image */
+  private readonly cache: ImageLru<number>
   private readonly permutations = new Map<number, number[]>()
 
   constructor(spec: BatchSpec, options: BatchProducerOptions = {}) {
@@ -99,8 +97,12 @@ export class BatchProducer {
       augmentation: spec.augmentation,
       loadTexture: options.loadTexture
     })
-    this.loadImage = options.loadImage ?? loadRgb8
-    this.cacheBytes = options.imageCacheBytes ?? 256 * 2 ** 20
+    this.cache = new ImageLru({
+      load: options.loadImage ?? loadRgb8,
+      maxBytes: options.imageCacheBytes ?? 256 * 2 ** 20,
+      noun: 'image',
+      failureNoun: 'training image'
+    })
   }
 
   /** The images (indices into spec.images) of a step: samples step*B .. step*B+B-1 of the epoch permutations. */
@@ -154,43 +156,7 @@ export class BatchProducer {
 
   /** A decoded, resized image from the LRU cache; concurrent misses share one load. */
   private image(index: number): Promise<Rgb8Image> {
-    const hit = this.cache.get(index)
-    if (hit) {
-      this.cache.delete(index)
-      this.cache.set(index, hit)
-      return hit.image
-    }
     const { size } = this.spec
-    const path = this.spec.images[index]
-    const image = this.loadImage(path, size, size).then(
-      (img) => {
-        if (img.height !== size || img.width !== size || img.data.length !== size * size * 3) {
-          throw new Error(`image ${path} loaded as ${img.height}x${img.width}, expected ${size}x${size}x3`)
-        }
-        return img
-      },
-      (err: unknown) => {
-        throw new Error(`cannot load training image ${path}: ${err instanceof Error ? err.message : String(err)}`)
-      }
-    )
-    const entry = { image, bytes: 0 }
-    this.cache.set(index, entry)
-    image.then(
-      (img) => {
-        if (this.cache.get(index) !== entry) return
-        entry.bytes = img.data.byteLength
-        this.cachedBytes += entry.bytes
-        for (const [key, e] of this.cache) {
-          if (this.cachedBytes <= this.cacheBytes) break
-          if (e.bytes === 0) continue
-          this.cache.delete(key)
-          this.cachedBytes -= e.bytes
-        }
-      },
-      () => {
-        if (this.cache.get(index) === entry) this.cache.delete(index)
-      }
-    )
-    return image
+    return this.cache.get(index, this.spec.images[index], size, size)
   }
 }

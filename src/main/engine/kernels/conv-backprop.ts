@@ -20,7 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { WasmOps, sizeOf, type ExplicitPad, type WasmBackendLike } from './wasm-ops'
-import { winogradConv2d, winogradFilterGradient, winogradPlan } from './winograd'
+import { winogradConv2d, winogradFilterGradient, winogradPlan, type WinogradGeometry } from './winograd'
 
 type Info = tf.TensorInfo
 
@@ -246,8 +246,32 @@ function geometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
   }
 }
 
-function planOf(info: tf.backend_util.Conv2DInfo, g: ConvGeometry): 0 | 2 | 4 {
-  return winogradPlan(g.kh, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, info.inChannels, info.outChannels, info.batchSize, info.outHeight, info.outWidth)
+/** tfjs's conv info for an NHWC input shape and an HWIO filter shape. */
+function convInfo(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  strides: tf.Conv2DAttrs['strides'],
+  dilations: tf.Conv2DAttrs['dilations'],
+  pad: tf.Conv2DAttrs['pad'],
+  dimRoundingMode: tf.Conv2DAttrs['dimRoundingMode']
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast'
+  )
+}
+
+/** The Winograd geometry of a conv when Winograd pays off for it, else null. */
+function winogradGeometry(info: tf.backend_util.Conv2DInfo, g = geometry(info)): WinogradGeometry | null {
+  const tile = winogradPlan(g.kh, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, info.inChannels, info.outChannels, info.batchSize, info.outHeight, info.outWidth)
+  if (tile === 0) return null
+  return { tile, ho: info.outHeight, wo: info.outWidth, dilation: g.dilationH, padTop: g.padTop, padLeft: g.padLeft }
 }
 
 function isChannelsLast(dataFormat: string | undefined): boolean {
@@ -273,22 +297,10 @@ export const conv2DBackpropFilterKernel: tf.KernelFunc = ({ inputs, backend, att
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs
   const dilations = (attrs as { dilations?: number | [number, number] }).dilations ?? 1
   if (!isChannelsLast(dataFormat)) throw new Error(`wasm Conv2DBackpropFilter supports NHWC only, got ${dataFormat}`)
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast'
-  )
+  const info = convInfo(x.shape, filterShape, strides, dilations, pad, dimRoundingMode)
   const g = geometry(info)
-  const tile = planOf(info, g)
-  if (tile !== 0) {
-    const wg = { tile, ho: info.outHeight, wo: info.outWidth, dilation: g.dilationH, padTop: g.padTop, padLeft: g.padLeft }
-    return withOps(backend, (ops) => winogradFilterGradient(ops, x, dy, wg))
-  }
+  const wg = winogradGeometry(info, g)
+  if (wg) return withOps(backend, (ops) => winogradFilterGradient(ops, x, dy, wg))
   return withOps(backend, (ops) => conv2dFilterGradient(ops, x, dy, g))
 }
 
@@ -301,20 +313,8 @@ export function conv2DKernel(fallback: tf.KernelFunc): tf.KernelFunc {
     const { x, filter } = args.inputs as { x: Info; filter: Info }
     const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as tf.Conv2DAttrs
     if (!isChannelsLast(dataFormat)) return fallback(args)
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      strides,
-      dilations,
-      pad,
-      dimRoundingMode,
-      false,
-      'channelsLast'
-    )
-    const g = geometry(info)
-    const tile = planOf(info, g)
-    if (tile === 0) return fallback(args)
-    const wg = { tile, ho: info.outHeight, wo: info.outWidth, dilation: g.dilationH, padTop: g.padTop, padLeft: g.padLeft }
+    const wg = winogradGeometry(convInfo(x.shape, filter.shape, strides, dilations, pad, dimRoundingMode))
+    if (!wg) return fallback(args)
     return withOps(args.backend, (ops) => winogradConv2d(ops, x, filter, wg))
   }
 }
@@ -325,16 +325,7 @@ export function conv2DBackpropInputKernel(fallback: tf.KernelFunc): tf.KernelFun
     const { dy, filter } = args.inputs as { dy: Info; filter: Info }
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs as unknown as tf.Conv2DBackpropInputAttrs
     if (!isChannelsLast(dataFormat)) return fallback(args)
-    const info = tf.backend_util.computeConv2DInfo(
-      inputShape,
-      filter.shape as [number, number, number, number],
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      'channelsLast'
-    )
+    const info = convInfo(inputShape, filter.shape, strides, 1, pad, dimRoundingMode)
     if (sizeOf(inputShape) === 0) return (args.backend as WasmBackendLike).makeOutput([...inputShape], 'float32')
     return withOps(args.backend, (ops) => conv2dInputGradient(ops, dy, filter, inputShape, geometry(info)))
   }
@@ -351,20 +342,8 @@ export function fusedConv2DKernel(fallback: tf.KernelFunc): tf.KernelFunc {
     if (!isChannelsLast(dataFormat) || preluActivationWeights || !(activation === 'linear' || activation === 'relu' || activation === undefined)) {
       return fallback(args)
     }
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      strides,
-      dilations,
-      pad,
-      dimRoundingMode,
-      false,
-      'channelsLast'
-    )
-    const g = geometry(info)
-    const tile = planOf(info, g)
-    if (tile === 0) return fallback(args)
-    const wg = { tile, ho: info.outHeight, wo: info.outWidth, dilation: g.dilationH, padTop: g.padTop, padLeft: g.padLeft }
+    const wg = winogradGeometry(convInfo(x.shape, filter.shape, strides, dilations, pad, dimRoundingMode))
+    if (!wg) return fallback(args)
     return withOps(args.backend, (ops) => {
       let y = winogradConv2d(ops, x, filter, wg)
       if (bias) {

@@ -15,6 +15,7 @@ import {
   type FloatImage,
   type Rgb8Image
 } from './image-ops'
+import { ImageLru } from './image-lru'
 import { perlinMask, type PerlinMaskOptions } from './perlin-noise'
 
 /**
@@ -193,12 +194,9 @@ export class AnomalySynthesizer {
   readonly augmentation: NormalAugmentation
   private readonly textures: readonly string[]
   private readonly rng: Random
-  private readonly loadTexture: TextureLoader
-  private readonly cacheBytes: number
   private readonly perlin: PerlinMaskOptions
-  /** LRU cache: path -> pending or decoded texture (Map iteration order = recency) */
-  private readonly cache = new Map<string, { texture: Promise<Rgb8Image>; bytes: number }>()
-  private cachedBytes = 0
+  /** LRU cache: path -> pending or decoded texture */
+  private readonly cache: ImageLru<string>
 
   constructor(options: AnomalySynthesizerOptions) {
     const [height, width] = typeof options.size === 'number' ? [options.size, options.size] : options.size
@@ -212,8 +210,11 @@ export class AnomalySynthesizer {
     this.rng = new Random(options.seed, options.stream ?? 0)
     this.opacity = options.opacity ?? 'reference'
     this.augmentation = options.augmentation ?? 'none'
-    this.loadTexture = options.loadTexture ?? loadRgb8
-    this.cacheBytes = options.textureCacheBytes ?? 64 * 2 ** 20
+    this.cache = new ImageLru({
+      load: options.loadTexture ?? loadRgb8,
+      maxBytes: options.textureCacheBytes ?? 64 * 2 ** 20,
+      noun: 'texture'
+    })
     this.perlin = options.perlin ?? {}
     if (!BETA_MAX[this.opacity]) throw new Error(`AnomalySynthesizer: unknown opacity mode ${this.opacity}`)
     if (!NORMAL_AUGMENTATIONS.includes(this.augmentation)) {
@@ -260,12 +261,11 @@ export class AnomalySynthesizer {
 
   /** Decoded texture bytes held in the cache now. */
   get cacheSize(): number {
-    return this.cachedBytes
+    return this.cache.bytes
   }
 
   clearCache(): void {
     this.cache.clear()
-    this.cachedBytes = 0
   }
 
   private checkNormal(normal: FloatImage): FloatImage {
@@ -316,46 +316,6 @@ export class AnomalySynthesizer {
 
   /** A decoded texture from the LRU cache, loading it on a miss; concurrent misses share one load. */
   private texture(path: string): Promise<Rgb8Image> {
-    const hit = this.cache.get(path)
-    if (hit) {
-      this.cache.delete(path) // re-insert: most recently used last
-      this.cache.set(path, hit)
-      return hit.texture
-    }
-    const { height, width } = this
-    const texture = this.loadTexture(path, height, width).then(
-      (image) => {
-        if (image.height !== height || image.width !== width || image.data.length !== height * width * 3) {
-          throw new Error(`texture ${path} loaded as ${image.height}x${image.width}, expected ${height}x${width}x3`)
-        }
-        return image
-      },
-      (err: unknown) => {
-        throw new Error(`cannot load texture ${path}: ${err instanceof Error ? err.message : String(err)}`)
-      }
-    )
-    const entry = { texture, bytes: 0 }
-    this.cache.set(path, entry)
-    texture.then(
-      (image) => {
-        if (this.cache.get(path) !== entry) return // evicted or cleared meanwhile
-        entry.bytes = image.data.byteLength
-        this.cachedBytes += entry.bytes
-        this.evict()
-      },
-      () => {
-        if (this.cache.get(path) === entry) this.cache.delete(path) // a later call retries
-      }
-    )
-    return texture
-  }
-
-  private evict(): void {
-    for (const [key, entry] of this.cache) {
-      if (this.cachedBytes <= this.cacheBytes) break
-      if (entry.bytes === 0) continue // still loading
-      this.cache.delete(key)
-      this.cachedBytes -= entry.bytes
-    }
+    return this.cache.get(path, path, this.height, this.width)
   }
 }
