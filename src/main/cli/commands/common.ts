@@ -83,3 +83,23 @@ export function parseId(value: string | undefined, what: string): number {
     throw new UsageError(`expected a ${what} id, got ${value ?? 'nothing'}`)
   return id
 }
+
+/** The anomaly-source textures, relative to the shared folder, when --textures is not given. */
+export const DEFAULT_TEXTURES = 'assets/textures/dtd'
+
+/** A numeric option: undefined when absent, a UsageError naming the rule when it breaks `check`. */
+export function parseNumber(value: string | undefined, what: string, check: (n: number) => boolean, rule: string): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (value.trim() === '' || !check(n)) throw new UsageError(`--${what} must be ${rule}, got ${value}`)
+  return n
+}
+
+export const intAtLeast = (min: number) => (n: number) => Number.isInteger(n) && n >= min
+
+/** An option with a fixed set of values: undefined when absent. */
+export function parseChoice<T extends string>(value: string | undefined, choices: readonly T[], what: string): T | undefined {
+  if (value === undefined) return undefined
+  if (!(choices as readonly string[]).includes(value)) throw new UsageError(`--${what} must be one of ${choices.join(', ')}, got ${value}`)
+  return value as T
+}

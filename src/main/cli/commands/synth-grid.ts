@@ -1,10 +1,7 @@
-import { readdir, stat } from 'node:fs/promises'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import sharp from 'sharp'
-import { UserError } from '../../../common/ipc/errors'
 import { requireShared } from '../../config/paths'
-import { isImagePath } from '../../datasets/image-io'
+import { textureImages, trainingImages } from '../../engine/data/files'
 import { Random } from '../../engine/random'
 import {
   AnomalySynthesizer,
@@ -15,44 +12,11 @@ import {
   type SyntheticSample
 } from '../../engine/synthesis/anomaly-synthesizer'
 import { floatToUint8, loadRgb8, rgb8ToFloat } from '../../engine/synthesis/image-ops'
-import { printJson, UsageError, userPath, type CliCommand } from './common'
+import { DEFAULT_TEXTURES, intAtLeast, parseChoice, parseNumber, printJson, UsageError, userPath, type CliCommand } from './common'
 
-/** Default anomaly sources, relative to the shared folder. */
-const DEFAULT_TEXTURES = 'assets/textures/dtd'
 /** Pixels between tiles, and their grey level. */
 const GAP = 4
 const GAP_VALUE = 40
-
-/** Image files under `folder`, recursively, sorted by path (the reference globs dtd/*\/*.jpg). */
-async function listImages(folder: string): Promise<string[]> {
-  const entries = await readdir(folder, { withFileTypes: true, recursive: true })
-  return entries
-    .filter((e) => e.isFile() && isImagePath(e.name))
-    .map((e) => join(e.parentPath, e.name))
-    .sort()
-}
-
-async function requireFolder(path: string, what: string): Promise<void> {
-  const info = await stat(path).catch(() => null)
-  if (!info?.isDirectory()) throw new UserError(`${what} not found: ${path}`)
-}
-
-function parsePositiveInt(value: string | undefined, fallback: number, what: string, max: number): number {
-  if (value === undefined) return fallback
-  const n = Number(value)
-  if (!Number.isInteger(n) || n <= 0 || n > max) {
-    throw new UsageError(`--${what} must be an integer in 1..${max}, got ${value}`)
-  }
-  return n
-}
-
-function parseChoice<T extends string>(value: string | undefined, choices: readonly T[], fallback: T, what: string): T {
-  if (value === undefined) return fallback
-  if (!(choices as readonly string[]).includes(value)) {
-    throw new UsageError(`--${what} must be one of ${choices.join(', ')}, got ${value}`)
-  }
-  return value as T
-}
 
 /** Rows of (I_n, I_a, M) tiles as one RGB uint8 image. */
 function gridImage(samples: SyntheticSample[], size: number): { data: Buffer; width: number; height: number } {
@@ -107,22 +71,15 @@ export const synthGridCommand: CliCommand = {
     if (positionals.length > 0) throw new UsageError('unexpected arguments')
     if (!values.dataset) throw new UsageError('--dataset is required')
     if (!values.out) throw new UsageError('--out is required')
-    const size = parsePositiveInt(values.size, 256, 'size', 2048)
-    const count = parsePositiveInt(values.count, 6, 'count', 64)
-    const seed = values.seed === undefined ? 0 : Number(values.seed)
-    if (!Number.isInteger(seed) || seed < 0) {
-      throw new UsageError(`--seed must be a non-negative integer, got ${values.seed}`)
-    }
-    const opacity = parseChoice<OpacityMode>(values.opacity, OPACITY_MODES, 'reference', 'opacity')
-    const augmentation = parseChoice<NormalAugmentation>(values.augment, NORMAL_AUGMENTATIONS, 'none', 'augment')
+    const inRange = (max: number) => (n: number) => intAtLeast(1)(n) && n <= max
+    const size = parseNumber(values.size, 'size', inRange(2048), 'an integer in 1..2048') ?? 256
+    const count = parseNumber(values.count, 'count', inRange(64), 'an integer in 1..64') ?? 6
+    const seed = parseNumber(values.seed, 'seed', intAtLeast(0), 'a non-negative integer') ?? 0
+    const opacity = parseChoice<OpacityMode>(values.opacity, OPACITY_MODES, 'opacity') ?? 'reference'
+    const augmentation = parseChoice<NormalAugmentation>(values.augment, NORMAL_AUGMENTATIONS, 'augment') ?? 'none'
 
-    const goodDir = join(userPath(values.dataset), 'train', 'good')
-    await requireFolder(goodDir, 'training images folder (<category>/train/good)')
     const textureDir = values.textures ? userPath(values.textures) : requireShared(DEFAULT_TEXTURES)
-    await requireFolder(textureDir, 'texture folder')
-    const [images, textures] = await Promise.all([listImages(goodDir), listImages(textureDir)])
-    if (images.length === 0) throw new UserError(`no images in ${goodDir}`)
-    if (textures.length === 0) throw new UserError(`no images in ${textureDir}`)
+    const [images, textures] = await Promise.all([trainingImages(userPath(values.dataset)), textureImages(textureDir)])
 
     // images from their own stream, so the synthesis draws do not depend on the image count
     const chosen = new Random(seed, 1).shuffled(images).slice(0, count)

@@ -11,10 +11,9 @@ import { TrainingClient } from '../../engine/trainer/client'
 import { makeRunConfig, PRESET_NAMES } from '../../engine/trainer/presets'
 import { readRunConfig } from '../../engine/trainer/run-folder'
 import type { PresetName, RunConfig, TrainProgress } from '../../engine/trainer/types'
-import { UsageError, userPath, type CliCommand } from './common'
+import { DEFAULT_TEXTURES, intAtLeast, parseChoice, parseNumber, UsageError, userPath, type CliCommand } from './common'
 
 /** Default anomaly sources, relative to the shared folder. */
-export const DEFAULT_TEXTURES = 'assets/textures/dtd'
 
 /** Options that change the configuration (refused with --resume, which uses the run's own). */
 const CONFIG_OPTIONS = [
@@ -35,20 +34,7 @@ const CONFIG_OPTIONS = [
   'backend'
 ] as const
 
-function parseNumber(value: string | undefined, what: string, check: (n: number) => boolean, rule: string): number | undefined {
-  if (value === undefined) return undefined
-  const n = Number(value)
-  if (value.trim() === '' || !check(n)) throw new UsageError(`--${what} must be ${rule}, got ${value}`)
-  return n
-}
-const intAtLeast = (min: number) => (n: number) => Number.isInteger(n) && n >= min
 const nonNegative = (n: number): boolean => Number.isFinite(n) && n >= 0
-
-function parseChoice<T extends string>(value: string | undefined, choices: readonly T[], what: string): T | undefined {
-  if (value === undefined) return undefined
-  if (!(choices as readonly string[]).includes(value)) throw new UsageError(`--${what} must be one of ${choices.join(', ')}, got ${value}`)
-  return value as T
-}
 
 function timestamp(d = new Date()): string {
   const p = (n: number): string => String(n).padStart(2, '0')
