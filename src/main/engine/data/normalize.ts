@@ -2,8 +2,8 @@
  * ImageNet normalisation, the networks' input convention (METHOD.md: "ImageNet mean/std
  * normalisation, no crop"): x' = (x - mean_c) / std_c per RGB channel, x in [0, 1].
  * The one place these constants live; the trainer's data pipeline, inference and export use it.
+ * No tfjs here, so data and inference workers stay light.
  */
-import * as tf from '@tensorflow/tfjs'
 
 /** torchvision's ImageNet channel means (R, G, B). */
 export const IMAGENET_MEAN: readonly [number, number, number] = [0.485, 0.456, 0.406]
@@ -25,10 +25,4 @@ export function normalizeImageNetInPlace(data: Float32Array): Float32Array {
     data[i + 2] = (data[i + 2] - m2) / s2
   }
   return data
-}
-
-/** The same on a tensor: x [B, H, W, 3] in [0, 1] -> [B, H, W, 3]. */
-export function normalizeImageNet(x: tf.Tensor4D): tf.Tensor4D {
-  tf.util.assert(x.shape[3] === 3, () => `normalizeImageNet: expected 3 channels, got ${x.shape[3]}`)
-  return tf.tidy(() => tf.div(tf.sub(x, tf.tensor1d([...IMAGENET_MEAN])), tf.tensor1d([...IMAGENET_STD])))
 }

@@ -1,4 +1,5 @@
 /** DeSTSeg networks (NHWC, TensorFlow.js): TeacherNet, StudentNet, SegmentationNet and their weights. */
+export { DeSTSeg, type DeSTSegRun } from './destseg-model'
 export { TeacherNet, type TeacherFeatures } from './teacher'
 export { StudentNet, DECODER_STAGES, type StudentFeatures, type StudentOptions } from './student'
 export {

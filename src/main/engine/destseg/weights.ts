@@ -9,6 +9,7 @@
  * Filters are stored HWIO [k, k, Cin, Cout] (tfjs), converted from PyTorch's OIHW [Cout, Cin, k, k].
  */
 import { join } from 'node:path'
+import type { TeacherSource } from '../../../common/types/training'
 import * as tf from '@tensorflow/tfjs'
 import { requireShared } from '../../config/paths'
 import { readNpy, sameShape } from '../io/npy'
@@ -78,10 +79,7 @@ export class ModelWeights {
 }
 
 /** Where the teacher comes from. 'random' exists for tests only and must be asked for. */
-export type TeacherSource =
-  | { kind: 'npy'; dir?: string }
-  | { kind: 'torchvision'; path: string }
-  | { kind: 'random'; seed: number }
+export type { TeacherSource } from '../../../common/types/training'
 
 /** Loads the teacher weights; the default is the shared folded .npy set. */
 export function loadTeacherWeights(source: TeacherSource = { kind: 'npy' }): ModelWeights {

@@ -43,7 +43,8 @@ export interface TensorIndex {
 
 if (endianness() !== 'LE') throw new Error('the tensor file format assumes a little-endian machine')
 
-function writeFileSynced(path: string, chunks: Iterable<Uint8Array>): void {
+/** Writes `path` from byte chunks and fsyncs it (no rename; callers write a temporary name and rename it). */
+export function writeFileSynced(path: string, chunks: Iterable<Uint8Array>): void {
   const fd = openSync(path, 'w')
   try {
     for (const chunk of chunks) {
