@@ -11,8 +11,12 @@ import { rescanCommand } from './commands/rescan'
 import { synthGridCommand } from './commands/synth-grid'
 import { benchCommand } from './commands/bench'
 import { trainCommand } from './commands/train'
+import { evaluateMapsCommand } from './commands/evaluate-maps'
+import { exportCommand } from './commands/export'
+import { inferCommand } from './commands/infer'
+import { evaluateCommand } from './commands/evaluate'
 
-const COMMANDS: CliCommand[] = [importCommand, datasetsCommand, rescanCommand, synthGridCommand, trainCommand, benchCommand]
+const COMMANDS: CliCommand[] = [importCommand, datasetsCommand, rescanCommand, synthGridCommand, trainCommand, benchCommand, exportCommand, inferCommand, evaluateCommand, evaluateMapsCommand]
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))

@@ -83,3 +83,21 @@ export function readNpy(path: string, tensor: string, expectedShape?: readonly n
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i])
 }
+
+/** Encodes a float32 C-order array as .npy (version 1.0) bytes. */
+export function encodeNpy(data: Float32Array, shape: readonly number[]): Uint8Array {
+  const count = shape.reduce((a, b) => a * b, 1)
+  if (count !== data.length) throw new Error(`encodeNpy: ${data.length} values for shape [${shape.join(', ')}]`)
+  const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ')
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims}), }`
+  // magic (6) + version (2) + length (2) + header + '\n' is padded to a multiple of 64
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n'
+  const out = new Uint8Array(10 + header.length + data.byteLength)
+  out.set(MAGIC, 0)
+  out[6] = 1
+  out[7] = 0
+  new DataView(out.buffer).setUint16(8, header.length, true)
+  out.set(new TextEncoder().encode(header), 10)
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length)
+  return out
+}
