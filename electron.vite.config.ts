@@ -5,7 +5,21 @@ import vue from '@vitejs/plugin-vue'
 const common = { '@common': resolve(__dirname, 'src/common') }
 
 export default defineConfig({
-  main: { resolve: { alias: common } },
+  main: {
+    resolve: { alias: common },
+    build: {
+      // Besides the app, the engine's two worker threads are entries of their own: TrainingClient
+      // spawns out/main/worker.js and the batch source (inside worker.js) out/main/prefetch-worker.js;
+      // see workerEntry. Code they share lands in out/main/chunks/.
+      rolldownOptions: {
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          worker: resolve(__dirname, 'src/main/engine/worker.ts'),
+          'prefetch-worker': resolve(__dirname, 'src/main/engine/data/prefetch-worker.ts')
+        }
+      }
+    }
+  },
   // A sandboxed preload cannot require anything but electron: bundle everything.
   preload: { resolve: { alias: common }, build: { externalizeDeps: false } },
   renderer: {

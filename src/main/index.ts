@@ -56,9 +56,19 @@ async function start(): Promise<void> {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit()
   })
-  app.on('before-quit', () => {
-    services.jobs.cancelAll()
-    db.close()
+  // A training run checkpoints before the app goes (it is resumable on the next start).
+  let closed = false
+  app.on('before-quit', (event) => {
+    if (closed) return
+    event.preventDefault()
+    closed = true
+    void services
+      .close()
+      .catch((err: unknown) => console.error('closing the services failed:', err))
+      .finally(() => {
+        db.close()
+        app.quit()
+      })
   })
 }
 

@@ -15,7 +15,7 @@ import { dumpDatabase, tempDirs } from '../helpers/fixtures'
 const tempDir = tempDirs()
 const tableNames = (db: Database.Database): string[] =>
   db
-    .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
     .all()
     .map((t) => t.name)
 
@@ -23,7 +23,19 @@ describe('migrations', () => {
   it('creates the schema on an empty database, in a new folder', () => {
     const db = openDatabase(join(tempDir(), 'nested', 'app.sqlite'))
     expect(schemaVersion(db)).toBe(SCHEMA_VERSION)
-    expect(tableNames(db)).toEqual(['categories', 'datasets', 'images', 'masks', 'texture_sources', 'textures'])
+    expect(tableNames(db)).toEqual([
+      'categories',
+      'datasets',
+      'evaluations',
+      'image_results',
+      'images',
+      'masks',
+      'runs',
+      'texture_sources',
+      'textures',
+      'thresholds',
+      'verdicts'
+    ])
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
     expect(db.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0)

@@ -16,6 +16,8 @@ import type {
   TextureSourceSummary
 } from '../types/datasets'
 import type { JobProgress, JobState } from '../types/jobs'
+import type { RunBackend, RunCreateRequest, RunPresets, RunProgressEvent, RunSummary } from '../types/runs'
+import type { TrainProgress } from '../types/training'
 
 /** Every call: channel `domain:verb` -> (arguments) => result. */
 export interface ApiCalls {
@@ -34,12 +36,33 @@ export interface ApiCalls {
   'textures:import': (request: ImportRequest) => TextureImportOutcome
   'textures:remove': (textureSourceId: number) => void
   'jobs:cancel': (jobId: string) => boolean
+  /** Training runs, newest first; of one category when given. */
+  'runs:list': (categoryId?: number) => RunSummary[]
+  'runs:get': (runId: number) => RunSummary
+  /** Queues a run; it starts when the runs before it have finished (runs:onState follows it). */
+  'runs:create': (request: RunCreateRequest) => RunSummary
+  /** A queued run leaves the queue; a training one checkpoints, then becomes cancelled (runs:onState). */
+  'runs:cancel': (runId: number) => RunSummary
+  /** Queues a cancelled or failed run again; it continues from its last checkpoint. */
+  'runs:resume': (runId: number) => RunSummary
+  /** Deletes a run that is not running, with its folder and results. */
+  'runs:remove': (runId: number) => void
+  /** Preset values and a line about each hyperparameter with the method's default, for the form. */
+  'runs:presets': () => RunPresets
+  /** The backend training will use (or the running run uses); `preferred` as RunConfig.backend. */
+  'runs:backend': (preferred?: string | null) => RunBackend
+  /** Every step's progress of a run so far (evenly thinned past 2000 steps), for its loss curves. */
+  'runs:history': (runId: number) => TrainProgress[]
 }
 
 /** Every event: `domain:onEvent` -> payload. */
 export interface ApiEvents {
   'jobs:onProgress': JobProgress
   'jobs:onState': JobState
+  /** after every training step of the run in progress */
+  'runs:onProgress': RunProgressEvent
+  /** a run was created or changed status (or stage, backend, model) */
+  'runs:onState': RunSummary
 }
 
 export type ApiChannel = keyof ApiCalls
@@ -61,15 +84,27 @@ export const API_CHANNELS = [
   'textures:list',
   'textures:import',
   'textures:remove',
-  'jobs:cancel'
+  'jobs:cancel',
+  'runs:list',
+  'runs:get',
+  'runs:create',
+  'runs:cancel',
+  'runs:resume',
+  'runs:remove',
+  'runs:presets',
+  'runs:backend',
+  'runs:history'
 ] as const satisfies readonly ApiChannel[]
 
-export const API_EVENTS = ['jobs:onProgress', 'jobs:onState'] as const satisfies readonly ApiEvent[]
+export const API_EVENTS = ['jobs:onProgress', 'jobs:onState', 'runs:onProgress', 'runs:onState'] as const satisfies readonly ApiEvent[]
 
-// Compile-time check that API_CHANNELS lists every channel.
+// Compile-time check that API_CHANNELS and API_EVENTS list every channel and event.
 type Missing = Exclude<ApiChannel, (typeof API_CHANNELS)[number]>
 const _allChannelsListed: Missing extends never ? true : Missing = true
 void _allChannelsListed
+type MissingEvent = Exclude<ApiEvent, (typeof API_EVENTS)[number]>
+const _allEventsListed: MissingEvent extends never ? true : MissingEvent = true
+void _allEventsListed
 
 export function isApiChannel(value: unknown): value is ApiChannel {
   return typeof value === 'string' && (API_CHANNELS as readonly string[]).includes(value)

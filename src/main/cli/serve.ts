@@ -44,12 +44,17 @@ async function main(): Promise<void> {
   }
   process.stderr.write(`DeSTSeg Workstation: open ${running.url}\n`)
 
+  let stopping = false
   const shutdown = (): void => {
-    services.jobs.cancelAll()
-    void running.close().then(() => {
-      db.close()
-      process.exit(0)
-    })
+    if (stopping) process.exit(130) // a second Ctrl-C: do not wait for the checkpoint
+    stopping = true
+    // A training run writes a checkpoint first; it is resumable on the next start.
+    void Promise.all([services.close(), running.close()])
+      .catch((err: unknown) => process.stderr.write(`serve: ${err instanceof Error ? err.message : String(err)}\n`))
+      .finally(() => {
+        db.close()
+        process.exit(0)
+      })
   }
   process.on('SIGINT', shutdown)
   process.on('SIGTERM', shutdown)

@@ -19,6 +19,9 @@ export function sharedDir(): string {
   return process.env.DESTSEG_SHARED ? resolve(process.env.DESTSEG_SHARED) : resolve(projectRoot(), '..', 'shared')
 }
 
+/** The default anomaly-source textures (DTD), relative to the shared folder. */
+export const DEFAULT_TEXTURES = 'assets/textures/dtd'
+
 /** Throws a message saying where shared data is expected; for tests and commands that need it. */
 export function requireShared(relative: string): string {
   const path = join(sharedDir(), relative)

@@ -5,8 +5,9 @@
  */
 import { parentPort } from 'node:worker_threads'
 import { serializeError } from '../../common/ipc/errors'
+import type { BackendReport } from '../../common/types/training'
 import type { FromTrainingWorker, ToTrainingWorker } from './trainer/protocol'
-import { train } from './trainer/trainer'
+import { chooseTrainingBackend, train } from './trainer/trainer'
 
 const port = parentPort
 if (!port) throw new Error('engine/worker.ts must run in a worker thread')
@@ -16,8 +17,31 @@ const send = (msg: DistributiveOmit<FromTrainingWorker, 'seq'>): void => port.po
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
-/** The run in progress: its request id and how to cancel it. */
-let active: { id: number; controller: AbortController } | undefined
+/** The run in progress: its request id, how to cancel it, and its backend once chosen. */
+interface ActiveRun {
+  id: number
+  controller: AbortController
+  backend?: BackendReport
+  /** probes that came before the run chose its backend */
+  probes: ToProbe[]
+}
+let active: ActiveRun | undefined
+
+type ToProbe = Extract<ToTrainingWorker, { type: 'probe' }>
+
+/** Probes in flight, one after another; a run starts after them (both activate a backend). */
+let probing: Promise<void> = Promise.resolve()
+
+/** Answers a probe by choosing the backend (activating it in this thread, as a run would). */
+function probe(msg: ToProbe): void {
+  probing = probing.then(() => {
+    const notes: string[] = []
+    return chooseTrainingBackend(msg.preferred, (m) => notes.push(m)).then(
+      (b) => send({ type: 'backend', id: msg.id, backend: notes.length > 0 ? { ...b, note: notes.join('; ') } : b }),
+      (err: unknown) => send({ type: 'error', id: msg.id, error: serializeError(err) })
+    )
+  })
+}
 
 port.on('message', (msg: ToTrainingWorker) => {
   switch (msg.type) {
@@ -26,27 +50,50 @@ port.on('message', (msg: ToTrainingWorker) => {
         send({ type: 'error', id: msg.id, error: { name: 'UserError', message: `a run is in progress (request ${active.id})`, code: 'BUSY' } })
         return
       }
-      const run = { id: msg.id, controller: new AbortController() }
+      const run: ActiveRun = { id: msg.id, controller: new AbortController(), probes: [] }
       active = run
-      train({
-        request: msg.request,
-        signal: run.controller.signal,
-        onProgress: (progress) => send({ type: 'progress', id: run.id, progress }),
-        onLog: (message) => send({ type: 'log', id: run.id, message })
-      }).then(
-        (result) => {
-          active = undefined
-          send({ type: 'done', id: run.id, result })
-        },
-        (err: unknown) => {
-          active = undefined
-          send({ type: 'error', id: run.id, error: { ...serializeError(err), stack: err instanceof Error ? err.stack : undefined } })
+      const answerProbes = (): void => {
+        for (const p of run.probes.splice(0)) {
+          if (run.backend) send({ type: 'backend', id: p.id, backend: run.backend })
+          else probe(p)
         }
-      )
+      }
+      probing
+        .then(() =>
+          train({
+            request: msg.request,
+            signal: run.controller.signal,
+            onBackend: (backend) => {
+              run.backend = backend
+              answerProbes()
+            },
+            onProgress: (progress) => send({ type: 'progress', id: run.id, progress }),
+            onLog: (message) => send({ type: 'log', id: run.id, message })
+          })
+        )
+        .then(
+          (result) => {
+            active = undefined
+            answerProbes()
+            send({ type: 'done', id: run.id, result })
+          },
+          (err: unknown) => {
+            active = undefined
+            answerProbes()
+            send({ type: 'error', id: run.id, error: { ...serializeError(err), stack: err instanceof Error ? err.stack : undefined } })
+          }
+        )
       return
     }
     case 'cancel':
       if (active?.id === msg.id) active.controller.abort()
+      return
+    case 'probe':
+      // During a run its backend is in use: report that one rather than switching backends under it
+      // (a run that has not chosen yet answers once it has).
+      if (active?.backend) send({ type: 'backend', id: msg.id, backend: active.backend })
+      else if (active) active.probes.push(msg)
+      else probe(msg)
       return
   }
 })

@@ -6,7 +6,17 @@ import { DatasetService, TextureService } from '../datasets/dataset-service'
 import { sharedDir } from '../config/paths'
 import { ApiEventBus } from './events'
 import { JobRunner } from './jobs'
-import { asId, asImageQuery, asImportRequest, asJobId, asOptionalJobId } from './validate'
+import { RunService, type RunServiceOptions } from '../runs/run-service'
+import {
+  asId,
+  asImageQuery,
+  asImportRequest,
+  asJobId,
+  asOptionalBackend,
+  asOptionalId,
+  asOptionalJobId,
+  asRunCreateRequest
+} from './validate'
 
 export interface AppContext {
   db: Database.Database
@@ -16,6 +26,11 @@ export interface AppContext {
   transport: AppInfo['transport']
   /** A native folder dialog where one exists (Electron). */
   pickFolder?: () => Promise<string | null>
+  /**
+   * Settings of the run queue: above all `afterTraining`, the step after training (export and
+   * evaluate); tests also pass a training client or a texture folder.
+   */
+  runs?: Omit<RunServiceOptions, 'dataDir' | 'events'>
 }
 
 export interface AppServices {
@@ -23,7 +38,10 @@ export interface AppServices {
   jobs: JobRunner
   datasets: DatasetService
   textures: TextureService
+  runs: RunService
   handlers: ApiHandlers
+  /** Cancels jobs, stops a training run with a checkpoint and stops the training worker. */
+  close(): Promise<void>
 }
 
 export function createServices(context: AppContext): AppServices {
@@ -31,6 +49,7 @@ export function createServices(context: AppContext): AppServices {
   const jobs = new JobRunner(events)
   const datasets = new DatasetService(context.db, { dataDir: context.dataDir })
   const textures = new TextureService(context.db, { dataDir: context.dataDir })
+  const runs = new RunService(context.db, { ...context.runs, dataDir: context.dataDir, events })
 
   const handlers: ApiHandlers = {
     'app:info': () => ({
@@ -62,7 +81,12 @@ export function createServices(context: AppContext): AppServices {
         asOptionalJobId(jobId)
       )
     },
-    'datasets:remove': (id) => datasets.remove(asId(id)),
+    'datasets:remove': (id) => {
+      const datasetId = asId(id)
+      const folders = runs.prepareDatasetRemoval(datasetId)
+      datasets.remove(datasetId)
+      runs.removeFolders(folders)
+    },
     'datasets:images': (query) => datasets.images(asImageQuery(query)),
     'datasets:image': (id) => datasets.image(asId(id)),
     'textures:list': () => textures.list(),
@@ -76,8 +100,25 @@ export function createServices(context: AppContext): AppServices {
       )
     },
     'textures:remove': (id) => textures.remove(asId(id)),
-    'jobs:cancel': (jobId) => jobs.cancel(asJobId(jobId))
+    'jobs:cancel': (jobId) => jobs.cancel(asJobId(jobId)),
+    'runs:list': (categoryId) => runs.list(asOptionalId(categoryId, 'categoryId')),
+    'runs:get': (id) => runs.get(asId(id)),
+    'runs:create': (request) => runs.create(asRunCreateRequest(request)),
+    'runs:cancel': (id) => runs.cancel(asId(id)),
+    'runs:resume': (id) => runs.resume(asId(id)),
+    'runs:remove': (id) => runs.remove(asId(id)),
+    'runs:presets': () => runs.presets(),
+    'runs:backend': (preferred) => runs.backend(asOptionalBackend(preferred)),
+    'runs:history': (id) => runs.history(asId(id))
   }
 
-  return { events, jobs, datasets, textures, handlers }
+  // Runs left training by the last session become resumable; queued ones start.
+  runs.start()
+
+  const close = async (): Promise<void> => {
+    jobs.cancelAll()
+    await runs.close()
+  }
+
+  return { events, jobs, datasets, textures, runs, handlers, close }
 }

@@ -1,6 +1,8 @@
 /** Argument checks at the process boundary: renderer and HTTP input is untrusted. */
 import { UserError } from '../../common/ipc/errors'
 import type { ImageQuery, ImageVariant, ImportRequest, Split } from '../../common/types/datasets'
+import type { HyperparameterKey, RunCreateRequest } from '../../common/types/runs'
+import type { NormalAugmentation, OpacityMode, PresetName, TeacherSource } from '../../common/types/training'
 
 function fail(what: string): never {
   throw new UserError(`Invalid argument: ${what}`, 'invalid-argument')
@@ -69,4 +71,90 @@ export function asJobId(value: unknown): string {
 /** A caller-chosen job id, or undefined when left out (null and '' count as left out). */
 export function asOptionalJobId(value: unknown): string | undefined {
   return value === undefined || value === null || value === '' ? undefined : asJobId(value)
+}
+
+/** An optional id: undefined when left out (null counts as left out). */
+export function asOptionalId(value: unknown, what = 'id'): number | undefined {
+  return value === undefined || value === null ? undefined : asId(value, what)
+}
+
+const PRESETS: readonly PresetName[] = ['paper', 'quick', 'tiny']
+const OPACITIES: readonly OpacityMode[] = ['reference', 'paper']
+const AUGMENTATIONS: readonly NormalAugmentation[] = ['none', 'rotate', 'rotate90']
+const NUMERIC_KEYS: readonly HyperparameterKey[] = [
+  'size',
+  'batch',
+  'student_steps',
+  'segmentation_steps',
+  'lr_student',
+  'lr_res',
+  'lr_head',
+  'momentum',
+  'weight_decay',
+  'checkpoint_every',
+  'seed'
+]
+const MAX_NAME = 200
+
+/** A preferred backend name (RunConfig.backend): undefined/null/'' for the best one. */
+export function asOptionalBackend(value: unknown): string | null {
+  if (value === undefined || value === null || value === '') return null
+  if (typeof value !== 'string' || value.length > 40) fail('backend must be a backend name')
+  return value
+}
+
+function asTeacher(value: unknown): TeacherSource {
+  if (!isRecord(value)) fail('teacher must be an object')
+  switch (value.kind) {
+    case 'npy':
+      return value.dir === undefined ? { kind: 'npy' } : { kind: 'npy', dir: optionalString(value.dir, 'teacher.dir') ?? fail('teacher.dir is empty') }
+    case 'torchvision':
+      return { kind: 'torchvision', path: optionalString(value.path, 'teacher.path') ?? fail('teacher.path is required') }
+    case 'random':
+      if (!Number.isSafeInteger(value.seed)) fail('teacher.seed must be an integer')
+      return { kind: 'random', seed: value.seed as number }
+    default:
+      return fail("teacher.kind must be 'npy', 'torchvision' or 'random'")
+  }
+}
+
+/**
+ * A run request: known keys only, each of the right type. Ranges (size a multiple of 32, ...) are
+ * checked when the configuration is made (validateRunConfig), with a message naming the field.
+ */
+export function asRunCreateRequest(value: unknown): RunCreateRequest {
+  if (!isRecord(value)) fail('run request must be an object')
+  const name = optionalString(value.name, 'name')
+  if (name !== undefined && name.length > MAX_NAME) fail(`name must be at most ${MAX_NAME} characters`)
+  const preset = optionalString(value.preset, 'preset')
+  if (preset !== undefined && !PRESETS.includes(preset as PresetName)) fail(`preset must be one of ${PRESETS.join(', ')}`)
+  const request: RunCreateRequest = {
+    categoryId: asId(value.categoryId, 'categoryId'),
+    name,
+    preset: preset as PresetName | undefined,
+    textureSourceId: asOptionalId(value.textureSourceId, 'textureSourceId')
+  }
+  if (value.config === undefined || value.config === null) return request
+  if (!isRecord(value.config)) fail('config must be an object')
+  const config: NonNullable<RunCreateRequest['config']> = {}
+  for (const [key, v] of Object.entries(value.config)) {
+    if (v === undefined) continue
+    if ((NUMERIC_KEYS as readonly string[]).includes(key)) {
+      if (typeof v !== 'number' || !Number.isFinite(v)) fail(`config.${key} must be a number`)
+      ;(config as Record<string, number>)[key] = v
+    } else if (key === 'opacity') {
+      if (!OPACITIES.includes(v as OpacityMode)) fail(`config.opacity must be one of ${OPACITIES.join(', ')}`)
+      config.opacity = v as OpacityMode
+    } else if (key === 'augmentation') {
+      if (!AUGMENTATIONS.includes(v as NormalAugmentation)) fail(`config.augmentation must be one of ${AUGMENTATIONS.join(', ')}`)
+      config.augmentation = v as NormalAugmentation
+    } else if (key === 'backend') {
+      config.backend = asOptionalBackend(v)
+    } else if (key === 'teacher') {
+      config.teacher = asTeacher(v)
+    } else {
+      fail(`config.${key} is not a setting of a run`)
+    }
+  }
+  return { ...request, config }
 }

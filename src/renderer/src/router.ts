@@ -3,6 +3,7 @@ import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-rou
 import DatasetPage from './pages/DatasetPage.vue'
 import DatasetsPage from './pages/DatasetsPage.vue'
 import ImageViewerPage from './pages/ImageViewerPage.vue'
+import RunsPage from './pages/RunsPage.vue'
 import TexturesPage from './pages/TexturesPage.vue'
 
 const routes: RouteRecordRaw[] = [
@@ -15,6 +16,7 @@ const routes: RouteRecordRaw[] = [
     props: (route) => ({ datasetId: Number(route.params.id) })
   },
   { path: '/textures', name: 'textures', component: TexturesPage },
+  { path: '/runs', name: 'runs', component: RunsPage },
   {
     path: '/image/:id(\\d+)',
     name: 'image',

@@ -85,7 +85,7 @@ export function parseId(value: string | undefined, what: string): number {
 }
 
 /** The anomaly-source textures, relative to the shared folder, when --textures is not given. */
-export const DEFAULT_TEXTURES = 'assets/textures/dtd'
+export { DEFAULT_TEXTURES } from '../../config/paths'
 
 /** A numeric option: undefined when absent, a UsageError naming the rule when it breaks `check`. */
 export function parseNumber(value: string | undefined, what: string, check: (n: number) => boolean, rule: string): number | undefined {

@@ -11,13 +11,19 @@ import { Worker, type WorkerOptions } from 'node:worker_threads'
 
 const requireHere = createRequire(typeof __filename === 'string' ? __filename : join(process.cwd(), 'index.js'))
 
-/** `<dir>/<name>.ts` when running from sources, else `<dir>/<name>.js` (a build that emits that entry). */
-export function workerEntry(dir: string, name: string): string {
-  for (const ext of ['.ts', '.js', '.cjs', '.mjs']) {
-    const path = join(dir, name + ext)
-    if (existsSync(path)) return path
+/**
+ * `<dir>/<name>.ts` when running from sources, else `<dir>/<name>.js` (a build that emits that entry);
+ * with several folders, the first that holds one.
+ */
+export function workerEntry(dirs: string | readonly string[], name: string): string {
+  const folders = typeof dirs === 'string' ? [dirs] : dirs
+  for (const dir of folders) {
+    for (const ext of ['.ts', '.js', '.cjs', '.mjs']) {
+      const path = join(dir, name + ext)
+      if (existsSync(path)) return path
+    }
   }
-  throw new Error(`worker entry '${name}' not found in ${dir} (.ts, .js, .cjs or .mjs)`)
+  throw new Error(`worker entry '${name}' not found in ${folders.join(' or ')} (.ts, .js, .cjs or .mjs)`)
 }
 
 /** A Worker on `entry`; TypeScript entries are compiled on the fly by tsx. */

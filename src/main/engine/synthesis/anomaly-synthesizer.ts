@@ -6,6 +6,7 @@
  * Plain TypedArray math with a seeded generator, so it runs in a data-loading worker and the same
  * seed gives the same samples.
  */
+import type { NormalAugmentation, OpacityMode } from '../../../common/types/training'
 import { Random, type RandomState } from '../random'
 import {
   loadRgb8,
@@ -24,7 +25,7 @@ import { perlinMask, type PerlinMaskOptions } from './perlin-noise'
  * - 'reference': beta = U[0, 1) * 0.8 (the authors' code): opacity in (0.2, 1].
  * - 'paper': opacity ~ U[0.15, 1] as Eq. (1) states (its beta is our opacity): beta = U[0, 1) * 0.85.
  */
-export type OpacityMode = 'reference' | 'paper'
+export type { OpacityMode } from '../../../common/types/training'
 
 /** The largest beta per mode (beta = U[0, 1) * BETA_MAX[mode]). */
 export const BETA_MAX: Readonly<Record<OpacityMode, number>> = { reference: 0.8, paper: 0.85 }
@@ -37,7 +38,7 @@ export const BETA_MAX: Readonly<Record<OpacityMode, number>> = { reference: 0.8,
  *   leather, tile, carpet, screw).
  * Rotations are PIL's (bilinear, about the centre, same size) with the fill FILL_VALUE.
  */
-export type NormalAugmentation = 'none' | 'rotate' | 'rotate90'
+export type { NormalAugmentation } from '../../../common/types/training'
 
 export const NORMAL_AUGMENTATIONS: readonly NormalAugmentation[] = ['none', 'rotate', 'rotate90']
 export const OPACITY_MODES: readonly OpacityMode[] = ['reference', 'paper']

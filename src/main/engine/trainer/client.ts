@@ -12,6 +12,7 @@ import { dirname } from 'node:path'
 import type { Worker } from 'node:worker_threads'
 import { ApiCallError, UserError } from '../../../common/ipc/errors'
 import { spawnWorker, workerEntry } from '../data/worker-spawn'
+import type { BackendReport } from '../../../common/types/training'
 import type { FromTrainingWorker, ToTrainingWorker } from './protocol'
 import type { TrainProgress, TrainRequest, TrainResult } from './types'
 
@@ -27,6 +28,11 @@ export interface TrainingClientOptions {
   createWorker?: () => Worker
 }
 
+interface PendingProbe {
+  resolve(backend: BackendReport): void
+  reject(err: Error): void
+}
+
 interface Pending {
   id: number
   handlers: TrainingHandlers
@@ -38,12 +44,15 @@ export class TrainingClient {
   private worker?: Worker
   private ready?: Promise<void>
   private pending?: Pending
+  private readonly probes = new Map<number, PendingProbe>()
   private nextId = 1
   private lastSeq = 0
   private readonly createWorker: () => Worker
 
   constructor(options: TrainingClientOptions = {}) {
-    this.createWorker = options.createWorker ?? (() => spawnWorker(workerEntry(dirname(__dirname), 'worker')))
+    // From sources this file is engine/trainer/client.ts beside engine/worker.ts; in the app's build
+    // it is bundled into out/main/index.js, beside out/main/worker.js (electron.vite.config.ts).
+    this.createWorker = options.createWorker ?? (() => spawnWorker(workerEntry([dirname(__dirname), __dirname], 'worker')))
   }
 
   /** Whether a run is in progress. */
@@ -74,6 +83,18 @@ export class TrainingClient {
       handlers.signal?.removeEventListener('abort', onAbort)
       if ((this.pending as Pending | undefined)?.id === id) this.pending = undefined
     }
+  }
+
+  /**
+   * The backend a run with `preferred` (RunConfig.backend) would train on, chosen in the worker as a
+   * run chooses it; while a run is in progress, the one it uses. Starts the worker if needed.
+   */
+  async probeBackend(preferred: string | null = null): Promise<BackendReport> {
+    await this.start()
+    const id = this.nextId++
+    const answer = new Promise<BackendReport>((resolve, reject) => this.probes.set(id, { resolve, reject }))
+    this.post({ type: 'probe', id, preferred })
+    return answer
   }
 
   /** Cancels the run in progress, if any. */
@@ -137,6 +158,13 @@ export class TrainingClient {
   }
 
   private handle(msg: Exclude<FromTrainingWorker, { type: 'ready' }>): void {
+    const probe = this.probes.get(msg.id)
+    if (probe) {
+      this.probes.delete(msg.id)
+      if (msg.type === 'backend') probe.resolve(msg.backend)
+      else if (msg.type === 'error') probe.reject(new ApiCallError(msg.error))
+      return
+    }
     const p = this.pending
     if (!p || msg.id !== p.id) return // a late message of an earlier run
     switch (msg.type) {
@@ -165,5 +193,7 @@ export class TrainingClient {
     const p = this.pending
     this.pending = undefined
     p?.reject(err)
+    for (const probe of this.probes.values()) probe.reject(err)
+    this.probes.clear()
   }
 }

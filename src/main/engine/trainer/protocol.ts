@@ -5,6 +5,7 @@
  * to a request, that request's `id`.
  */
 import type { SerializedError } from '../../../common/ipc/errors'
+import type { BackendReport } from '../../../common/types/training'
 import type { TrainProgress, TrainRequest, TrainResult } from './types'
 
 export type ToTrainingWorker =
@@ -12,6 +13,11 @@ export type ToTrainingWorker =
   | { type: 'start'; id: number; request: TrainRequest }
   /** cancel the run started by request `id`: it checkpoints and ends with status 'cancelled' */
   | { type: 'cancel'; id: number }
+  /**
+   * which backend a run would train on (`preferred` as RunConfig.backend), without training; while
+   * a run is in progress, the one it uses
+   */
+  | { type: 'probe'; id: number; preferred: string | null }
 
 export type FromTrainingWorker =
   /** the worker is up and listening */
@@ -20,5 +26,7 @@ export type FromTrainingWorker =
   | { type: 'log'; seq: number; id: number; message: string }
   /** the run ended: done, or cancelled with a checkpoint */
   | { type: 'done'; seq: number; id: number; result: TrainResult }
-  /** the run failed, or the request was refused */
+  /** the answer to a probe */
+  | { type: 'backend'; seq: number; id: number; backend: BackendReport }
+  /** the run (or probe) failed, or the request was refused */
   | { type: 'error'; seq: number; id: number; error: SerializedError & { stack?: string } }

@@ -46,6 +46,8 @@ export interface TrainOptions {
   signal?: AbortSignal
   onProgress?: (progress: TrainProgress) => void
   onLog?: (message: string) => void
+  /** the backend the run computes on, once chosen (before the first step) */
+  onBackend?: (backend: TrainingBackend) => void
 }
 
 /** Steps averaged for final_losses and the speed estimate. */
@@ -139,7 +141,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // start leaves nothing behind (and the cheap checks come first).
   checkRunFolder(runDir, config, resume)
   const [images, textures] = await Promise.all([trainingImages(config.dataset), textureImages(config.textures)])
-  const backend = (await chooseTrainingBackend(config.backend, log)).name
+  const chosen = await chooseTrainingBackend(config.backend, log)
+  const backend = chosen.name
+  options.onBackend?.(chosen)
   const spec: BatchSpec = {
     images,
     textures,

@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3'
 import { UserError } from '../../../common/ipc/errors'
 import updateToSchemaVersion0010 from './0010-create-datasets'
 import updateToSchemaVersion0020 from './0020-create-textures'
+import updateToSchemaVersion0030 from './0030-create-runs'
 
 export interface Migration {
   version: number
@@ -15,7 +16,8 @@ export interface Migration {
 /** Append new migrations at the end; never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 10, up: updateToSchemaVersion0010 },
-  { version: 20, up: updateToSchemaVersion0020 }
+  { version: 20, up: updateToSchemaVersion0020 },
+  { version: 30, up: updateToSchemaVersion0030 }
 ]
 
 /** Throws unless versions are positive and strictly increasing. */

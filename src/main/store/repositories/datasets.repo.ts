@@ -105,6 +105,10 @@ export function listCategories(db: DB, datasetId: number): CategoryRow[] {
   return db.prepare<[number], CategoryRow>('SELECT * FROM categories WHERE dataset_id = ? ORDER BY name').all(datasetId)
 }
 
+export function getCategory(db: DB, id: number): CategoryRow | undefined {
+  return db.prepare<[number], CategoryRow>('SELECT * FROM categories WHERE id = ?').get(id)
+}
+
 export function insertCategory(db: DB, row: Omit<CategoryRow, 'id'>): number {
   const sql = 'INSERT INTO categories (dataset_id, name, root) VALUES (@dataset_id, @name, @root)'
   return Number(db.prepare<Omit<CategoryRow, 'id'>>(sql).run(row).lastInsertRowid)

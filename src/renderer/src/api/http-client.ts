@@ -1,5 +1,5 @@
 /** DesktopApi over the loopback HTTP server: calls are POSTs, events arrive by server-sent events. */
-import type { ApiArgs, ApiChannel, ApiEvent, ApiEvents, ApiResult, DesktopApi } from '@common/ipc/contract'
+import { API_EVENTS, type ApiArgs, type ApiChannel, type ApiEvent, type ApiEvents, type ApiResult, type DesktopApi } from '@common/ipc/contract'
 import { ApiCallError, type SerializedError } from '@common/ipc/errors'
 import { API_PREFIX, EVENTS_PATH, TOKEN_PARAM, imagePath, type HttpCallBody } from '@common/ipc/http'
 
@@ -24,7 +24,7 @@ export function createHttpApi(): DesktopApi {
   function ensureEventSource(): void {
     if (source) return
     source = new EventSource(`${EVENTS_PATH}?${TOKEN_PARAM}=${encodeURIComponent(token)}`)
-    for (const event of ['jobs:onProgress', 'jobs:onState'] as const) {
+    for (const event of API_EVENTS) {
       source.addEventListener(event, (message) => {
         const payload = JSON.parse((message as MessageEvent<string>).data) as never
         for (const listener of listeners.get(event) ?? []) listener(payload)
