@@ -11,14 +11,16 @@ export default defineConfig({
       // Besides the app, the engine's worker threads are entries of their own: TrainingClient
       // spawns out/main/worker.js and the batch source (inside worker.js) out/main/prefetch-worker.js;
       // InferenceClient spawns inference-worker.js, which decodes in inference-decode-worker.js
-      // (see workerEntry and inferenceWorkerEntry). Code they share lands in out/main/chunks/.
+      // (see workerEntry and inferenceWorkerEntry); the step after training exports in export-worker.js
+      // (exportRunInWorker). Code they share lands in out/main/chunks/.
       rolldownOptions: {
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           worker: resolve(__dirname, 'src/main/engine/worker.ts'),
           'prefetch-worker': resolve(__dirname, 'src/main/engine/data/prefetch-worker.ts'),
           'inference-worker': resolve(__dirname, 'src/main/engine/inference/worker.ts'),
-          'inference-decode-worker': resolve(__dirname, 'src/main/engine/inference/decode-worker.ts')
+          'inference-decode-worker': resolve(__dirname, 'src/main/engine/inference/decode-worker.ts'),
+          'export-worker': resolve(__dirname, 'src/main/engine/exporter/export-worker.ts')
         }
       }
     }

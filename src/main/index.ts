@@ -36,7 +36,7 @@ async function start(): Promise<void> {
     const match = /^\/(\d+)\/(\w+)$/.exec(new URL(request.url).pathname)
     if (!match) return new Response('Not found', { status: 404 })
     try {
-      const file = await services.datasets.imageFile(asId(Number(match[1])), asVariant(match[2]))
+      const file = await services.imageFile(asId(Number(match[1])), asVariant(match[2]))
       return net.fetch(pathToFileURL(file.path).href)
     } catch (err) {
       return new Response(err instanceof Error ? err.message : 'Error', { status: 404 })

@@ -29,6 +29,8 @@ describe('migrations', () => {
       'evaluations',
       'image_results',
       'images',
+      'inspection_results',
+      'inspections',
       'masks',
       'runs',
       'texture_sources',

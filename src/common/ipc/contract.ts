@@ -15,8 +15,33 @@ import type {
   TextureImportOutcome,
   TextureSourceSummary
 } from '../types/datasets'
+import type {
+  InspectionCreateRequest,
+  InspectionMap,
+  InspectionResultPage,
+  InspectionResultQuery,
+  InspectionSummary
+} from '../types/inspections'
 import type { JobProgress, JobState } from '../types/jobs'
 import type { RunBackend, RunCreateRequest, RunPresets, RunProgressEvent, RunSummary } from '../types/runs'
+import type {
+  EvaluationDetail,
+  EvaluationListItem,
+  EvaluationListQuery,
+  ResultImagePage,
+  ResultImageQuery,
+  ResultMap
+} from '../types/result-queries'
+import type { ThresholdRecord, VerdictRecord } from '../types/results'
+import type {
+  ReviewCounts,
+  ReviewQueueRequest,
+  ReviewQueueView,
+  ThresholdSaveRequest,
+  ThresholdsQuery,
+  ThresholdsView,
+  VerdictRequest
+} from '../types/review'
 import type { TrainProgress } from '../types/training'
 
 /** Every call: channel `domain:verb` -> (arguments) => result. */
@@ -53,6 +78,42 @@ export interface ApiCalls {
   'runs:backend': (preferred?: string | null) => RunBackend
   /** Every step's progress of a run so far (evenly thinned past 2000 steps), for its loss curves. */
   'runs:history': (runId: number) => TrainProgress[]
+  /**
+   * Runs a category's model (its latest done run with an exported model, or `runId`) on a folder of
+   * new images as a job (jobs:onProgress, jobs:cancel with `jobId`); resolves with the done inspection.
+   * Pass/fail uses the category's saved thresholds (defaults of its evaluation where none is saved).
+   */
+  'inspections:create': (request: InspectionCreateRequest) => InspectionSummary
+  /** Inspections, newest first; of one category when given. */
+  'inspections:list': (categoryId?: number) => InspectionSummary[]
+  'inspections:get': (inspectionId: number) => InspectionSummary
+  /** A page of an inspection's results by score, optionally only passed or failed images. */
+  'inspections:results': (query: InspectionResultQuery) => InspectionResultPage
+  /** One result's anomaly map (images: imageUrl(resultId, 'inspection_thumb' | 'inspection_full')). */
+  'inspections:map': (resultId: number) => InspectionMap
+  /** Deletes an inspection that is not running, with its results and maps. */
+  'inspections:remove': (inspectionId: number) => void
+  /** Stored evaluations, newest first: of a category and/or a run when given, else all. */
+  'results:evaluations': (query?: EvaluationListQuery) => EvaluationListItem[]
+  /** One evaluation: summary, stored report (curves, per-image scores), thresholds in force (saved or default). */
+  'results:evaluation': (evaluationId: number) => EvaluationDetail
+  /** One evaluation's test images with score and predicted label, filtered, sorted by score, paged. */
+  'results:images': (query: ResultImageQuery) => ResultImagePage
+  /** One image's anomaly map at the model's output size (the renderer upsamples it). */
+  'results:map': (evaluationId: number, imageId: number) => ResultMap
+  /**
+   * A category's thresholds against one of its evaluations (the newest when left out; the newest of
+   * any category when both are left out): saved and default values, history, IAP curve, image scores.
+   */
+  'thresholds:get': (query?: ThresholdsQuery) => ThresholdsView
+  /** Saves a threshold (a new history row, now the category's current one of its kind). */
+  'thresholds:save': (request: ThresholdSaveRequest) => ThresholdRecord
+  /** An evaluation's false-negative or false-positive queue at the thresholds in effect, with verdicts. */
+  'review:queue': (request: ReviewQueueRequest) => ReviewQueueView
+  /** Stores a verdict on a failure case; the latest per image and queue counts. */
+  'review:verdict': (request: VerdictRequest) => VerdictRecord
+  /** Each queue's size, how many of its cases are judged, and the counting verdicts of each kind. */
+  'review:counts': (evaluationId: number) => ReviewCounts
 }
 
 /** Every event: `domain:onEvent` -> payload. */
@@ -93,7 +154,22 @@ export const API_CHANNELS = [
   'runs:remove',
   'runs:presets',
   'runs:backend',
-  'runs:history'
+  'runs:history',
+  'inspections:create',
+  'inspections:list',
+  'inspections:get',
+  'inspections:results',
+  'inspections:map',
+  'inspections:remove',
+  'results:evaluations',
+  'results:evaluation',
+  'results:images',
+  'results:map',
+  'thresholds:get',
+  'thresholds:save',
+  'review:queue',
+  'review:verdict',
+  'review:counts'
 ] as const satisfies readonly ApiChannel[]
 
 export const API_EVENTS = ['jobs:onProgress', 'jobs:onState', 'runs:onProgress', 'runs:onState'] as const satisfies readonly ApiEvent[]

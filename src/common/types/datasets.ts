@@ -133,5 +133,9 @@ export interface TextureImportOutcome {
   message: string
 }
 
-/** What the image URL serves: a cached thumbnail, the image as PNG/JPEG, or the mask as a red RGBA overlay. */
-export type ImageVariant = 'thumb' | 'full' | 'mask'
+/**
+ * What the image URL serves: a cached thumbnail, the image as PNG/JPEG, or the mask as a red RGBA overlay.
+ * The inspection_ variants serve the image of an inspection result (the id is the result's): images of
+ * inspected folders are not dataset images.
+ */
+export type ImageVariant = 'thumb' | 'full' | 'mask' | 'inspection_thumb' | 'inspection_full'

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const running = await startHttpServer({
     handlers: services.handlers,
     events: services.events,
-    imageFile: (id, variant) => services.datasets.imageFile(id, variant),
+    imageFile: (id, variant) => services.imageFile(id, variant),
     staticDir: join(projectRoot(), 'out', 'renderer'),
     host: values.host,
     port

@@ -7,16 +7,28 @@ import { sharedDir } from '../config/paths'
 import { ApiEventBus } from './events'
 import { JobRunner } from './jobs'
 import { RunService, type RunServiceOptions } from '../runs/run-service'
+import { InspectionService, isInspectionVariant } from '../inspections/inspection-service'
+import type { CachedFile } from '../datasets/image-cache'
+import type { ImageVariant } from '../../common/types/datasets'
+import { exportAndEvaluate } from '../runs/after-training'
 import {
   asId,
   asImageQuery,
   asImportRequest,
+  asInspectionCreateRequest,
+  asInspectionResultQuery,
   asJobId,
   asOptionalBackend,
   asOptionalId,
   asOptionalJobId,
-  asRunCreateRequest
+  asRunCreateRequest,
+  asEvaluationListQuery,
+  asResultImageQuery
 } from './validate'
+import { ResultsService } from '../results/results-service'
+import { ReviewService } from '../review/review-service'
+import { ThresholdsService } from '../review/thresholds-service'
+import { asReviewQueueRequest, asThresholdSaveRequest, asThresholdsQuery, asVerdictRequest } from './validate'
 
 export interface AppContext {
   db: Database.Database
@@ -39,7 +51,10 @@ export interface AppServices {
   datasets: DatasetService
   textures: TextureService
   runs: RunService
+  inspections: InspectionService
   handlers: ApiHandlers
+  /** The file behind an image URL (imageUrl(id, variant)): a dataset image's, or an inspection result's. */
+  imageFile(id: number, variant: ImageVariant): Promise<CachedFile>
   /** Cancels jobs, stops a training run with a checkpoint and stops the training worker. */
   close(): Promise<void>
 }
@@ -49,7 +64,19 @@ export function createServices(context: AppContext): AppServices {
   const jobs = new JobRunner(events)
   const datasets = new DatasetService(context.db, { dataDir: context.dataDir })
   const textures = new TextureService(context.db, { dataDir: context.dataDir })
-  const runs = new RunService(context.db, { ...context.runs, dataDir: context.dataDir, events })
+  // After training: export to ONNX, evaluate on the category's test split, store the results.
+  const runs = new RunService(context.db, {
+    afterTraining: exportAndEvaluate({ db: context.db, datasets }),
+    ...context.runs,
+    dataDir: context.dataDir,
+    events
+  })
+
+  const results = new ResultsService(context.db)
+  const thresholds = new ThresholdsService(context.db)
+  const review = new ReviewService(context.db, thresholds)
+
+  const inspections = new InspectionService(context.db, { dataDir: context.dataDir })
 
   const handlers: ApiHandlers = {
     'app:info': () => ({
@@ -84,8 +111,10 @@ export function createServices(context: AppContext): AppServices {
     'datasets:remove': (id) => {
       const datasetId = asId(id)
       const folders = runs.prepareDatasetRemoval(datasetId)
+      const inspectionFolders = inspections.prepareDatasetRemoval(datasetId)
       datasets.remove(datasetId)
       runs.removeFolders(folders)
+      inspections.removeFolders(inspectionFolders)
     },
     'datasets:images': (query) => datasets.images(asImageQuery(query)),
     'datasets:image': (id) => datasets.image(asId(id)),
@@ -109,16 +138,39 @@ export function createServices(context: AppContext): AppServices {
     'runs:remove': (id) => runs.remove(asId(id)),
     'runs:presets': () => runs.presets(),
     'runs:backend': (preferred) => runs.backend(asOptionalBackend(preferred)),
-    'runs:history': (id) => runs.history(asId(id))
+    'runs:history': (id) => runs.history(asId(id)),
+    'inspections:create': (request) => {
+      const req = asInspectionCreateRequest(request)
+      return jobs.run('inspection', `Inspecting ${req.folder}`, (job) => inspections.create(req, job), req.jobId)
+    },
+    'inspections:list': (categoryId) => inspections.list(asOptionalId(categoryId, 'categoryId')),
+    'inspections:get': (id) => inspections.get(asId(id)),
+    'inspections:results': (query) => inspections.results(asInspectionResultQuery(query)),
+    'inspections:map': (id) => inspections.map(asId(id, 'resultId')),
+    'inspections:remove': (id) => inspections.remove(asId(id)),
+    'results:evaluations': (query) => results.evaluations(asEvaluationListQuery(query)),
+    'results:evaluation': (id) => results.evaluation(asId(id)),
+    'results:images': (query) => results.images(asResultImageQuery(query)),
+    'results:map': (evaluationId, imageId) => results.map(asId(evaluationId, 'evaluationId'), asId(imageId, 'imageId')),
+    'thresholds:get': (query) => thresholds.view(asThresholdsQuery(query)),
+    'thresholds:save': (request) => thresholds.save(asThresholdSaveRequest(request)),
+    'review:queue': (request) => review.queue(asReviewQueueRequest(request)),
+    'review:verdict': (request) => review.verdict(asVerdictRequest(request)),
+    'review:counts': (id) => review.counts(asId(id, 'evaluationId'))
   }
 
   // Runs left training by the last session become resumable; queued ones start.
   runs.start()
+  // Inspections left running by the last session fail without results.
+  inspections.start()
+
+  const imageFile = (id: number, variant: ImageVariant): Promise<CachedFile> =>
+    isInspectionVariant(variant) ? inspections.imageFile(id, variant) : datasets.imageFile(id, variant)
 
   const close = async (): Promise<void> => {
     jobs.cancelAll()
-    await runs.close()
+    await Promise.all([runs.close(), inspections.close()])
   }
 
-  return { events, jobs, datasets, textures, runs, handlers, close }
+  return { events, jobs, datasets, textures, runs, inspections, handlers, imageFile, close }
 }

@@ -1,7 +1,11 @@
 /** Argument checks at the process boundary: renderer and HTTP input is untrusted. */
 import { UserError } from '../../common/ipc/errors'
 import type { ImageQuery, ImageVariant, ImportRequest, Split } from '../../common/types/datasets'
+import type { InspectionCreateRequest, InspectionResultQuery, InspectionVerdictFilter } from '../../common/types/inspections'
 import type { HyperparameterKey, RunCreateRequest } from '../../common/types/runs'
+import { REVIEW_QUEUES, THRESHOLD_KINDS, VERDICT_KINDS } from '../../common/types/results'
+import type { ReviewQueueRequest, ThresholdSaveRequest, ThresholdsQuery, VerdictRequest } from '../../common/types/review'
+import { RESULT_SORTS, type EvaluationListQuery, type ResultImageQuery, type ResultSort } from '../../common/types/result-queries'
 import type { NormalAugmentation, OpacityMode, PresetName, TeacherSource } from '../../common/types/training'
 
 function fail(what: string): never {
@@ -36,7 +40,7 @@ export function asImportRequest(value: unknown): ImportRequest {
 }
 
 const SPLITS: readonly Split[] = ['train', 'test']
-const VARIANTS: readonly ImageVariant[] = ['thumb', 'full', 'mask']
+const VARIANTS: readonly ImageVariant[] = ['thumb', 'full', 'mask', 'inspection_thumb', 'inspection_full']
 
 export function asImageQuery(value: unknown): ImageQuery {
   if (!isRecord(value)) fail('image query must be an object')
@@ -157,4 +161,127 @@ export function asRunCreateRequest(value: unknown): RunCreateRequest {
     }
   }
   return { ...request, config }
+}
+
+// ---- results:* ----
+
+function optionalLabel(value: unknown, what: string): 0 | 1 | undefined {
+  if (value === undefined || value === null) return undefined
+  if (value !== 0 && value !== 1) fail(`${what} must be 0 or 1`)
+  return value
+}
+
+function optionalCount(value: unknown, what: string): number | undefined {
+  if (value === undefined || value === null) return undefined
+  if (!Number.isSafeInteger(value) || (value as number) < 0) fail(`${what} must be a non-negative integer`)
+  return value as number
+}
+
+/** results:evaluations: categoryId and runId, each optional. */
+export function asEvaluationListQuery(value: unknown): EvaluationListQuery {
+  if (value === undefined || value === null) return {}
+  if (!isRecord(value)) fail('evaluation query must be an object')
+  return { categoryId: asOptionalId(value.categoryId, 'categoryId'), runId: asOptionalId(value.runId, 'runId') }
+}
+
+export function asResultImageQuery(value: unknown): ResultImageQuery {
+  if (!isRecord(value)) fail('result image query must be an object')
+  const split = optionalString(value.split, 'split')
+  if (split !== undefined && !SPLITS.includes(split as Split)) fail(`split must be one of ${SPLITS.join(', ')}`)
+  const sort = optionalString(value.sort, 'sort')
+  if (sort !== undefined && !RESULT_SORTS.includes(sort as ResultSort)) fail(`sort must be one of ${RESULT_SORTS.join(', ')}`)
+  return {
+    evaluationId: asId(value.evaluationId, 'evaluationId'),
+    split: split as Split | undefined,
+    defectType: optionalString(value.defectType, 'defectType'),
+    label: optionalLabel(value.label, 'label'),
+    predicted: optionalLabel(value.predicted, 'predicted'),
+    sort: sort as ResultSort | undefined,
+    offset: optionalCount(value.offset, 'offset'),
+    limit: optionalCount(value.limit, 'limit')
+  }
+}
+
+// ---- inspections ----
+
+const MAX_FOLDER = 4096
+
+export function asInspectionCreateRequest(value: unknown): InspectionCreateRequest {
+  if (!isRecord(value)) fail('inspection request must be an object')
+  const folder = optionalString(value.folder, 'folder')
+  if (!folder) fail('folder is required')
+  if (folder.length > MAX_FOLDER) fail(`folder must be at most ${MAX_FOLDER} characters`)
+  return {
+    categoryId: asId(value.categoryId, 'categoryId'),
+    folder,
+    runId: asOptionalId(value.runId, 'runId'),
+    jobId: asOptionalJobId(value.jobId)
+  }
+}
+
+export function asInspectionResultQuery(value: unknown): InspectionResultQuery {
+  if (!isRecord(value)) fail('inspection result query must be an object')
+  const verdict = optionalString(value.verdict, 'verdict')
+  if (verdict !== undefined && verdict !== 'pass' && verdict !== 'fail') fail("verdict must be 'pass' or 'fail'")
+  const order = optionalString(value.order, 'order')
+  if (order !== undefined && order !== 'asc' && order !== 'desc') fail("order must be 'asc' or 'desc'")
+  const count = (v: unknown, what: string): number | undefined =>
+    v === undefined || v === null ? undefined : Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : fail(`${what} must be a non-negative integer`)
+  return {
+    inspectionId: asId(value.inspectionId, 'inspectionId'),
+    verdict: verdict as InspectionVerdictFilter | undefined,
+    order: order as 'asc' | 'desc' | undefined,
+    offset: count(value.offset, 'offset'),
+    limit: count(value.limit, 'limit')
+  }
+}
+
+// ---- thresholds and review ----
+
+const MAX_NOTE = 1000
+
+function optionalNote(value: unknown): string {
+  const note = optionalString(value, 'note') ?? ''
+  if (note.length > MAX_NOTE) fail(`note must be at most ${MAX_NOTE} characters`)
+  return note
+}
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): T {
+  if (!allowed.includes(value as T)) fail(`${what} must be one of ${allowed.join(', ')}`)
+  return value as T
+}
+
+/** thresholds:get: categoryId and evaluationId, each optional. */
+export function asThresholdsQuery(value: unknown): ThresholdsQuery {
+  if (value === undefined || value === null) return {}
+  if (!isRecord(value)) fail('thresholds query must be an object')
+  return { categoryId: asOptionalId(value.categoryId, 'categoryId'), evaluationId: asOptionalId(value.evaluationId, 'evaluationId') }
+}
+
+export function asThresholdSaveRequest(value: unknown): ThresholdSaveRequest {
+  if (!isRecord(value)) fail('threshold must be an object')
+  if (typeof value.value !== 'number' || !Number.isFinite(value.value)) fail('value must be a finite number')
+  return {
+    categoryId: asId(value.categoryId, 'categoryId'),
+    evaluationId: asOptionalId(value.evaluationId, 'evaluationId') ?? null,
+    kind: oneOf(value.kind, THRESHOLD_KINDS, 'kind'),
+    value: value.value,
+    note: optionalNote(value.note)
+  }
+}
+
+export function asReviewQueueRequest(value: unknown): ReviewQueueRequest {
+  if (!isRecord(value)) fail('review queue request must be an object')
+  return { evaluationId: asId(value.evaluationId, 'evaluationId'), queue: oneOf(value.queue, REVIEW_QUEUES, 'queue') }
+}
+
+export function asVerdictRequest(value: unknown): VerdictRequest {
+  if (!isRecord(value)) fail('verdict must be an object')
+  return {
+    evaluationId: asId(value.evaluationId, 'evaluationId'),
+    imageId: asId(value.imageId, 'imageId'),
+    queue: oneOf(value.queue, REVIEW_QUEUES, 'queue'),
+    verdict: oneOf(value.verdict, VERDICT_KINDS, 'verdict'),
+    note: optionalNote(value.note)
+  }
 }

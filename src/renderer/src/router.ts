@@ -3,8 +3,19 @@ import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-rou
 import DatasetPage from './pages/DatasetPage.vue'
 import DatasetsPage from './pages/DatasetsPage.vue'
 import ImageViewerPage from './pages/ImageViewerPage.vue'
+import InspectPage from './pages/InspectPage.vue'
+import ResultsPage from './pages/ResultsPage.vue'
+import ReviewPage from './pages/ReviewPage.vue'
 import RunsPage from './pages/RunsPage.vue'
 import TexturesPage from './pages/TexturesPage.vue'
+import ThresholdsPage from './pages/ThresholdsPage.vue'
+
+/** A positive integer from a route param or query value; null when absent or not one. */
+function optionalNumber(value: unknown): number | null {
+  const text = Array.isArray(value) ? value[0] : value
+  const n = typeof text === 'string' && /^\d+$/.test(text) ? Number(text) : NaN
+  return Number.isSafeInteger(n) && n > 0 ? n : null
+}
 
 const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/datasets' },
@@ -22,6 +33,34 @@ const routes: RouteRecordRaw[] = [
     name: 'image',
     component: ImageViewerPage,
     props: (route) => ({ imageId: Number(route.params.id) })
+  },
+  {
+    path: '/inspect/:categoryId(\\d+)?',
+    name: 'inspect',
+    component: InspectPage,
+    props: (route) => ({ categoryId: optionalNumber(route.params.categoryId) })
+  },
+  {
+    path: '/results/:categoryId(\\d+)?',
+    name: 'results',
+    component: ResultsPage,
+    props: (route) => ({ categoryId: route.params.categoryId ? Number(route.params.categoryId) : null })
+  },
+  {
+    path: '/thresholds/:categoryId(\\d+)?',
+    name: 'thresholds',
+    component: ThresholdsPage,
+    props: (route) => ({ categoryId: optionalNumber(route.params.categoryId), evaluationId: optionalNumber(route.query.evaluation) })
+  },
+  {
+    path: '/review/:categoryId(\\d+)?',
+    name: 'review',
+    component: ReviewPage,
+    props: (route) => ({
+      categoryId: optionalNumber(route.params.categoryId),
+      evaluationId: optionalNumber(route.query.evaluation),
+      queue: route.query.queue === 'false_positive' ? 'false_positive' : 'false_negative'
+    })
   },
   { path: '/:pathMatch(.*)*', redirect: '/datasets' }
 ]

@@ -7,6 +7,7 @@ import { UserError } from '../../../common/ipc/errors'
 import updateToSchemaVersion0010 from './0010-create-datasets'
 import updateToSchemaVersion0020 from './0020-create-textures'
 import updateToSchemaVersion0030 from './0030-create-runs'
+import updateToSchemaVersion0040 from './0040-create-inspections'
 
 export interface Migration {
   version: number
@@ -17,7 +18,8 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 10, up: updateToSchemaVersion0010 },
   { version: 20, up: updateToSchemaVersion0020 },
-  { version: 30, up: updateToSchemaVersion0030 }
+  { version: 30, up: updateToSchemaVersion0030 },
+  { version: 40, up: updateToSchemaVersion0040 }
 ]
 
 /** Throws unless versions are positive and strictly increasing. */
