@@ -2,6 +2,12 @@
 import { existsSync } from 'node:fs'
 import { chromium, type Browser, type Page } from 'playwright-core'
 
+/**
+ * The docs screenshots are written only when DESTSEG_SCREENSHOTS=1 (`npm run screenshots`), so a
+ * test run leaves docs/ as committed.
+ */
+export const WRITE_SCREENSHOTS = process.env.DESTSEG_SCREENSHOTS === '1'
+
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 export async function launchBrowser(): Promise<Browser> {

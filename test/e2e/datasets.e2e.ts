@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, watchErrors } from './browser'
+import { launchBrowser, watchErrors, WRITE_SCREENSHOTS } from './browser'
 import { repoRoot, requireShared, startServer, type ServerHandle } from './serve'
 
 const SCREENSHOTS = join(repoRoot, 'docs', 'screenshots')
@@ -120,7 +120,7 @@ describe('datasets', () => {
     // down to the end of the datasets list, not the empty rest of the window
     const listBox = await page.getByTestId('dataset-table').boundingBox()
     const height = Math.min(900, Math.max(480, Math.ceil((listBox?.y ?? 0) + (listBox?.height ?? 0) + 36)))
-    await page.screenshot({ path: join(SCREENSHOTS, 'datasets.png'), clip: { x: 0, y: 0, width: 1440, height } })
+    if (WRITE_SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'datasets.png'), clip: { x: 0, y: 0, width: 1440, height } })
   })
 
   it('opens an anomalous image, toggles its mask and steps with the arrow keys', async () => {
@@ -193,7 +193,7 @@ describe('datasets', () => {
     await expect.poll(zoomLevel).toBeLessThan(close)
     await page.getByTestId('image-info').click() // moves the focus ring off the toolbar
     await page.mouse.move(0, 0)
-    await page.screenshot({ path: join(SCREENSHOTS, 'viewer-mask.png') })
+    if (WRITE_SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'viewer-mask.png') })
 
     // Esc returns to the grid with its filter.
     await page.keyboard.press('Escape')

@@ -4,8 +4,8 @@
  * export and the evaluation after training included), open its results, move the pixel threshold
  * and save it with a note, give verdicts on two failure cases by keystroke, inspect a folder of new
  * images (pass/fail by the thresholds), reload, and find everything persisted.
- * Writes a screenshot of each page from this real run: docs/screenshots/loop-{runs,results,
- * thresholds,review,inspection}.png (loop- so the pages' own e2e tests keep theirs).
+ * With DESTSEG_SCREENSHOTS=1 it writes a screenshot of each page from this real run:
+ * docs/screenshots/{runs,results,thresholds,review,inspection}.png.
  */
 import { copyFileSync, mkdirSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ApiArgs, ApiChannel, ApiResult } from '../../src/common/ipc/contract'
 import type { ResultImageRow } from '../../src/common/types/result-queries'
 import type { ReviewQueue } from '../../src/common/types/results'
-import { launchBrowser, watchErrors } from './browser'
+import { launchBrowser, watchErrors, WRITE_SCREENSHOTS } from './browser'
 import { repoRoot, requireShared, startServer, type ServerHandle } from './serve'
 
 const SCREENSHOTS = join(repoRoot, 'docs', 'screenshots')
@@ -36,6 +36,7 @@ function idInUrl(page: Page, prefix: string): number {
  * tall as the page's content (at most 2400 px) for the shot, then set back.
  */
 async function screenshot(page: Page, name: string): Promise<void> {
+  if (!WRITE_SCREENSHOTS) return
   // Info notices ("Started …") are dismissed; an error notice would stay, and fail the test later.
   const notices = page.getByTestId('info-banner')
   while ((await notices.count()) > 0) await notices.first().getByRole('button', { name: 'Dismiss' }).click()
@@ -127,7 +128,7 @@ describe('the whole loop', () => {
     expect(await progress.getByTestId('run-error').count()).toBe(0)
     expect(await text(progress.getByTestId('run-step'))).toContain('(8 / 8 overall)')
     expect([...seen].some((s) => s === 'exporting' || s === 'evaluating')).toBe(true)
-    await screenshot(page, 'loop-runs.png')
+    await screenshot(page, 'runs.png')
   })
 
   it('opens the results: metric cards, the gallery sorted by score and the heat-map viewer', async () => {
@@ -145,7 +146,7 @@ describe('the whole loop', () => {
     const scores = (await tiles.getByTestId('tile-score').allTextContents()).map(Number)
     expect(scores).toEqual([...scores].sort((a, b) => b - a))
     await expect.poll(() => page.getByTestId('results-viewer').getByTestId('heatmap-canvas').getAttribute('data-drawn')).not.toBeNull()
-    await screenshot(page, 'loop-results.png')
+    await screenshot(page, 'results.png')
   })
 
   it('moves the pixel threshold on the Thresholds page and saves it with a note', async () => {
@@ -168,7 +169,7 @@ describe('the whole loop', () => {
     await expect.poll(() => history.getByTestId('history-note').allTextContents()).toContain(NOTE)
     expect(await text(page.getByTestId('threshold-changes'))).toBe('No change.')
     expect(Number(await text(pixelCard.getByTestId('pixel-in-effect')))).toBeCloseTo(Number(savedPixel), 3)
-    await screenshot(page, 'loop-thresholds.png')
+    await screenshot(page, 'thresholds.png')
   })
 
   it('gives verdicts on two failure cases by keystroke on the Review page', async () => {
@@ -195,7 +196,7 @@ describe('the whole loop', () => {
     await expect.poll(() => text(page.getByTestId(`count-${reviewQueue}-true_defect`))).toBe('1')
     await expect.poll(() => text(page.getByTestId(`count-${reviewQueue}-false_alarm`))).toBe('1')
     expect(await text(page.getByTestId(`judged-${reviewQueue}`))).toMatch(/^2 \/ \d+$/)
-    await screenshot(page, 'loop-review.png')
+    await screenshot(page, 'review.png')
   })
 
   it('inspects a folder of new images: scores, pass/fail badges and the heat map', async () => {
@@ -259,7 +260,7 @@ describe('the whole loop', () => {
     await results.getByTestId('inspect-filter-all').click()
     await expect.poll(() => tiles.count()).toBe(4)
 
-    await screenshot(page, 'loop-inspection.png')
+    await screenshot(page, 'inspection.png')
   })
 
   it('finds everything persisted after a reload', async () => {

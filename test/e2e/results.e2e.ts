@@ -3,19 +3,15 @@
  * the API (the step after training exports and evaluates it), then the page opens from the nav on
  * that evaluation: metric cards equal the stored metrics, the gallery is sorted by score (both
  * ways) and filters, the heat-map canvas draws, and the ground-truth and predicted outlines are
- * there. Writes docs/screenshots/results.png.
+ * there.
  */
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EvaluationDetail, EvaluationListItem, ResultImagePage, ResultMap } from '../../src/common/types/result-queries'
 import type { DatasetSummary, ImportOutcome } from '../../src/common/types/datasets'
 import type { RunSummary } from '../../src/common/types/runs'
 import { launchBrowser, watchErrors } from './browser'
-import { repoRoot, requireShared, startServer, type ServerHandle } from './serve'
-
-const SCREENSHOTS = join(repoRoot, 'docs', 'screenshots')
+import { requireShared, startServer, type ServerHandle } from './serve'
 
 async function text(locator: Locator): Promise<string> {
   return ((await locator.textContent()) ?? '').trim()
@@ -58,7 +54,6 @@ describe('results', () => {
 
   beforeAll(async () => {
     const folder = requireShared('datasets/magnetic-tile')
-    mkdirSync(SCREENSHOTS, { recursive: true })
     server = await startServer()
     const outcome = await call<ImportOutcome>('datasets:import', { folder, name: 'magnetic-tile' })
     categoryId = (await call<DatasetSummary>('datasets:get', outcome.dataset_id)).categories[0].id
@@ -198,7 +193,6 @@ describe('results', () => {
     await page.getByTestId('heatmap-range').selectOption('image')
     await expect.poll(() => canvas.getAttribute('data-drawn')).not.toBe(firstDrawn)
     await page.mouse.move(0, 0)
-    await page.screenshot({ path: join(SCREENSHOTS, 'results.png') })
     expect(pageErrors).toEqual([])
   })
 

@@ -1,15 +1,13 @@
 /**
  * Thresholds and failure-case review on a real evaluation: magnetic-tile is imported and a `tiny`
  * run trained through the API (exported and evaluated after training; DESTSEG_E2E_MODEL=<model.onnx>
- * evaluates that model with `destseg evaluate --db` instead, for screenshots of a better model).
+ * evaluates that model with `destseg evaluate --db` instead).
  * Thresholds page: the IAP@90 point shown equals the stored iap90_threshold; moving the sliders
  * updates the readouts and counts live; Save with a note; a reload finds the value and the note in
  * the history. Review page: two verdicts by keystroke (one with a note typed without triggering
- * any), a reload finds them counted and the cases marked. Writes docs/screenshots/thresholds.png
- * and docs/screenshots/review.png.
+ * any), a reload finds them counted and the cases marked. (Screenshots: loop.e2e.ts.)
  */
 import { execFile } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { Browser, Locator, Page } from 'playwright-core'
@@ -21,7 +19,6 @@ import type { RunSummary } from '../../src/common/types/runs'
 import { launchBrowser, watchErrors } from './browser'
 import { repoRoot, requireShared, startServer, type ServerHandle } from './serve'
 
-const SCREENSHOTS = join(repoRoot, 'docs', 'screenshots')
 
 async function text(locator: Locator): Promise<string> {
   return ((await locator.textContent()) ?? '').trim()
@@ -79,7 +76,6 @@ describe('thresholds and review', () => {
 
   beforeAll(async () => {
     const folder = requireShared('datasets/magnetic-tile')
-    mkdirSync(SCREENSHOTS, { recursive: true })
     server = await startServer()
     const outcome = await call<ImportOutcome>('datasets:import', { folder, name: 'magnetic-tile' })
     categoryId = (await call<DatasetSummary>('datasets:get', outcome.dataset_id)).categories[0].id
@@ -157,7 +153,6 @@ describe('thresholds and review', () => {
     await page.setViewportSize({ width: viewport.width, height: Math.min(2400, Math.max(viewport.height, tall)) })
     await page.mouse.move(0, 0)
     await page.waitForTimeout(150)
-    await page.screenshot({ path: join(SCREENSHOTS, 'thresholds.png') })
     await page.setViewportSize(viewport)
   })
 
@@ -191,7 +186,6 @@ describe('thresholds and review', () => {
     await page.getByTestId('review-case-2').click()
     await page.mouse.move(0, 0)
     await page.locator('[data-testid=heatmap-canvas][data-drawn]').waitFor({ state: 'attached' })
-    await page.screenshot({ path: join(SCREENSHOTS, 'review.png') })
 
     await page.reload()
     await page.getByTestId('review-cases').waitFor()

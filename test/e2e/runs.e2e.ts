@@ -1,16 +1,12 @@
 /**
  * Runs end to end: on the shared magnetic-tile category, start a tiny run from the Runs page,
  * watch its progress to completion (both loss curves drawn), cancel and resume a second run to the
- * same total, delete it, reload and find the finished run as it was. Writes docs/screenshots/runs.png.
+ * same total, delete it, reload and find the finished run as it was.
  */
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser, watchErrors } from './browser'
-import { repoRoot, requireShared, startServer, type ServerHandle } from './serve'
-
-const SCREENSHOTS = join(repoRoot, 'docs', 'screenshots')
+import { requireShared, startServer, type ServerHandle } from './serve'
 
 async function text(locator: Locator): Promise<string> {
   return ((await locator.textContent()) ?? '').trim()
@@ -24,7 +20,6 @@ describe('runs', () => {
 
   beforeAll(async () => {
     const folder = requireShared('datasets/magnetic-tile')
-    mkdirSync(SCREENSHOTS, { recursive: true })
     server = await startServer()
     // The dataset is imported through the API; the datasets test covers the import UI.
     const response = await fetch(`${server.origin}/api/datasets:import`, {
@@ -71,7 +66,6 @@ describe('runs', () => {
     expect(await progress.getByTestId('chart-cosine').locator('path').count()).toBe(1)
     expect(await progress.getByTestId('chart-segmentation').locator('path').count()).toBe(1)
     await page.mouse.move(0, 0)
-    await page.screenshot({ path: join(SCREENSHOTS, 'runs.png'), fullPage: true })
   })
 
   it('cancels a run, resumes it to the same total, and deletes it', async () => {
