@@ -13,9 +13,8 @@ import { resolveModelFile } from '../../engine/inference/model-file'
 import { describeFallbacks } from '../../engine/inference/providers'
 import { storeEvaluation } from '../../services/evaluations'
 import { dbOption, intAtLeast, interruptSignal, openStore, parseNumber, printJson, UsageError, userPath, type CliCommand } from './common'
+import { metricsLines, metricsSummary, parseProtocolOptions, protocolOptions } from './metrics-output'
 import { parseProviders } from './infer'
-
-const round = (v: number | null, digits = 6): number | null => (v === null ? null : Number(v.toFixed(digits)))
 
 export const evaluateCommand: CliCommand = {
   name: 'evaluate',
@@ -32,8 +31,7 @@ export const evaluateCommand: CliCommand = {
         dataset: { type: 'string' },
         ...dbOption,
         'maps-out': { type: 'string' },
-        k: { type: 'string' },
-        'top-t': { type: 'string' },
+        ...protocolOptions,
         batch: { type: 'string' },
         provider: { type: 'string', multiple: true },
         json: { type: 'boolean' }
@@ -42,8 +40,7 @@ export const evaluateCommand: CliCommand = {
     if (positionals.length > 0) throw new UsageError('unexpected arguments')
     if (!values.model) throw new UsageError('--model is required')
     if (!values.dataset) throw new UsageError('--dataset is required')
-    const k = parseNumber(values.k, 'k', (n) => n > 0 && n <= 1, 'a number in (0, 1]') ?? 0.9
-    const topT = parseNumber(values['top-t'], 'top-t', (n) => Number.isInteger(n) && n >= 1 && n <= 65536, 'an integer in 1..65536') ?? 100
+    const { k, topT } = parseProtocolOptions(values)
     const batch = parseNumber(values.batch, 'batch', intAtLeast(1), 'a positive integer')
     const log = (m: string): void => void process.stderr.write(`${m}\n`)
     const dataset = userPath(values.dataset)
@@ -69,32 +66,15 @@ export const evaluateCommand: CliCommand = {
         : null
       const { report, timing } = evaluation
       const summary = {
-        image_auroc: report.image_auroc,
-        pixel_auroc: report.pixel_auroc,
-        pixel_ap: report.pixel_ap,
-        iap: report.iap,
-        iap90: report.iap90,
-        iap90_threshold: report.iap90_threshold,
-        k: report.k,
-        aupro: report.aupro,
-        images: report.images,
-        instances: report.instances,
-        ms_per_image: round(timing.ms_per_image, 2),
+        ...metricsSummary(report, timing.ms_per_image),
         provider: evaluation.provider,
         threads: evaluation.threads,
         ...(evaluationId !== null ? { evaluation_id: evaluationId, maps_dir: mapsDir } : {})
       }
       if (values.json) printJson(summary)
       else {
-        const pct = (v: number | null): string => (v === null ? 'n/a' : (100 * v).toFixed(2))
-        console.log(
-          [
-            `${report.images} test images, ${report.instances} defect instances (${evaluation.provider}, ${evaluation.threads} threads)`,
-            `  image AUROC ${pct(report.image_auroc)}  pixel AUROC ${pct(report.pixel_auroc)}  pixel AP ${pct(report.pixel_ap)}`,
-            `  IAP ${pct(report.iap)}  IAP@${Math.round(report.k * 100)} ${pct(report.iap90)} (threshold ${report.iap90_threshold.toPrecision(6)})  AUPRO ${pct(report.aupro)}`,
-            `  ${timing.ms_per_image.toFixed(1)} ms per image` + (evaluationId !== null ? `; stored as evaluation ${evaluationId}, maps in ${mapsDir}` : '')
-          ].join('\n')
-        )
+        const where = `  ${evaluation.provider}, ${evaluation.threads} threads, ${timing.ms_per_image.toFixed(1)} ms per image`
+        console.log([...metricsLines(report), where + (evaluationId !== null ? `; stored as evaluation ${evaluationId}, maps in ${mapsDir}` : '')].join('\n'))
       }
       for (const line of describeFallbacks(evaluation.fallbacks, evaluation.provider)) log(line)
       return 0
