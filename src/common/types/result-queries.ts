@@ -4,6 +4,7 @@
  * image's anomaly map.
  */
 import type { ImageRow, Split } from './datasets'
+import type { ImageResult, InstanceCurve, MetricsReport, RocCurve } from './metrics'
 import type { EvaluationSummary, ThresholdKind, ThresholdRecord } from './results'
 
 /** results:evaluations: of a category, of a run, or (neither given) every stored evaluation. */
@@ -22,53 +23,12 @@ export interface EvaluationListItem extends EvaluationSummary {
   run_preset: string | null
 }
 
-/** A receiver-operating curve; threshold descending, fpr and tpr ascending. */
-export interface RocCurveData {
-  fpr: number[]
-  tpr: number[]
-  threshold: number[]
-}
-
-/** IAP's instance recall / pixel precision curve (threshold ascending, one point per instance, thinned). */
-export interface InstanceCurveData {
-  threshold: number[]
-  recall: number[]
-  /** pixel precision at the threshold, non-decreasing in the threshold (what IAP averages) */
-  precision: number[]
-}
-
+/** The stored report of an evaluation is the metrics module's MetricsReport; these name its parts. */
+export type EvaluationReport = MetricsReport
+export type RocCurveData = RocCurve
+export type InstanceCurveData = InstanceCurve
 /** One test image in the stored report (label from the resized mask, score = mean of the top-T map values). */
-export interface ReportImageScore {
-  path: string
-  defect: string
-  label: 0 | 1
-  score: number
-}
-
-/** The full report stored with an evaluation (the metrics module's MetricsReport, as JSON). */
-export interface EvaluationReport {
-  image_auroc: number | null
-  pixel_auroc: number
-  pixel_ap: number
-  iap: number
-  iap90: number
-  iap90_threshold: number
-  /** recall level of iap90 (0.9) */
-  k: number
-  aupro: number
-  images: number
-  instances: number
-  anomalous_images: number
-  positive_pixels: number
-  negative_pixels: number
-  top_t: number
-  curves: {
-    pixel_roc: RocCurveData
-    image_roc: RocCurveData | null
-    instance: InstanceCurveData
-  }
-  per_image: ReportImageScore[]
-}
+export type ReportImageScore = ImageResult
 
 /** 'saved': the category's latest saved threshold of the kind; 'default': none saved, so `rule` applies. */
 export type ThresholdSource = 'saved' | 'default'
