@@ -14,7 +14,6 @@ import type {
   ResultMap
 } from '../../common/types/result-queries'
 import { readScoreMap } from '../engine/evaluation/map-folder'
-import type { MetricsReport } from '../engine/metrics/types'
 import { evaluationReport, imageResult } from '../store/repositories/results.repo'
 import { evaluationDefectTypes, getEvaluationItem, listEvaluationItems, queryResultImages } from '../store/repositories/result-queries.repo'
 import { currentThresholds } from '../store/repositories/thresholds.repo'
@@ -22,10 +21,6 @@ import { appliedThresholds } from './default-thresholds'
 
 const DEFAULT_PAGE = 100
 const MAX_PAGE = 1000
-
-/** The engine's report is what the store holds; the common type must describe it (compile-time check). */
-const asStoredReport = (report: MetricsReport): EvaluationReport => report
-void asStoredReport
 
 export class ResultsService {
   constructor(private readonly db: Database.Database) {}
