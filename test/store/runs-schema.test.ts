@@ -7,7 +7,7 @@ import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/main/store/db'
-import { migrate, MIGRATIONS, schemaVersion } from '../../src/main/store/migrations'
+import { migrate, MIGRATIONS, SCHEMA_VERSION, schemaVersion } from '../../src/main/store/migrations'
 import * as results from '../../src/main/store/repositories/results.repo'
 import * as runs from '../../src/main/store/repositories/runs.repo'
 import * as thresholds from '../../src/main/store/repositories/thresholds.repo'
@@ -68,7 +68,7 @@ describe('migration 0030: runs and results', () => {
     old.close()
 
     const db = openDatabase(path)
-    expect(schemaVersion(db)).toBe(30)
+    expect(schemaVersion(db)).toBe(SCHEMA_VERSION)
     const after = dumpDatabase(db)
     for (const table of ['datasets', 'categories', 'images', 'texture_sources']) expect(after[table]).toEqual(before[table])
     for (const table of ['runs', 'evaluations', 'image_results', 'thresholds', 'verdicts']) expect(after[table]).toEqual([])
