@@ -35,12 +35,6 @@ export interface RunConfig {
   textures: string
   /** input side in pixels, a multiple of 32 */
   size: number
-  /**
-   * train on random crop x crop windows of the size x size image (a multiple of 32, at most size),
-   * so a step costs what a crop-sized one does while objects keep the scale inference sees at
-   * `size`; null or absent: the whole image (the reference)
-   */
-  crop?: number | null
   batch: number
   /** phase-1 steps (de-noising student) */
   student_steps: number

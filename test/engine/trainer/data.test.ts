@@ -55,29 +55,6 @@ describe('training batches', () => {
     expect(a0.normal).not.toEqual(a0.anomalous)
   })
 
-  it('crops: a random crop x crop window of the size x size image, seeded per sample', async () => {
-    const spec64 = { ...spec, size: 64, augmentation: 'none' as const }
-    const crop = await new BatchProducer({ ...spec64, crop: 32 }).produce(5)
-    expect(crop.size).toBe(32)
-    expect(crop.maskSize).toBe(8)
-    expect(crop.normal).toHaveLength(3 * 32 * 32 * 3)
-    expect(await new BatchProducer({ ...spec64, crop: 32 }).produce(5)).toEqual(crop)
-    // the crop's normal image is a window of the whole 64x64 normal image (synthesis draws differ, I_n does not)
-    const whole = await new BatchProducer(spec64).produce(5)
-    const img = whole.normal.subarray(0, 64 * 64 * 3)
-    const win = crop.normal.subarray(0, 32 * 32 * 3)
-    let found = false
-    for (let top = 0; top <= 32 && !found; top++) {
-      for (let left = 0; left <= 32 && !found; left++) {
-        found = Array.from({ length: 32 }, (_, y) => y).every((y) =>
-          img.subarray(((top + y) * 64 + left) * 3, ((top + y) * 64 + left + 32) * 3).every((v, i) => v === win[y * 96 + i])
-        )
-      }
-    }
-    expect(found).toBe(true)
-    expect(() => new BatchProducer({ ...spec64, crop: 96 })).toThrow(/crop/)
-  })
-
   it('the worker source and the inline source give identical batches', async () => {
     const worker = new WorkerBatchSource(spec, { end: 4, depth: 2 })
     const inline = new InlineBatchSource(spec, { end: 4, depth: 0 })

@@ -22,7 +22,6 @@ const CONFIG_OPTIONS = [
   'preset',
   'seed',
   'size',
-  'crop',
   'batch',
   'student-steps',
   'seg-steps',
@@ -65,7 +64,7 @@ export const trainCommand: CliCommand = {
   summary: 'train DeSTSeg on a category folder (train/good) in a worker thread; Ctrl-C cancels with a checkpoint',
   usage:
     '--dataset <category folder> [--textures <folder>] [--preset quick|tiny|paper] [--out <run dir>] [--seed N] ' +
-    '[--size N] [--crop N] [--batch N] [--student-steps N] [--seg-steps N] [--lr-student X] [--lr-res X] [--lr-head X] ' +
+    '[--size N] [--batch N] [--student-steps N] [--seg-steps N] [--lr-student X] [--lr-res X] [--lr-head X] ' +
     '[--checkpoint-every N] [--opacity reference|paper] [--augment none|rotate|rotate90] [--backend wasm|cpu|...] ' +
     '[--prefetch N] [--json]\n       destseg train --out <run dir> --resume [--json]',
   async run(args) {
@@ -79,7 +78,6 @@ export const trainCommand: CliCommand = {
         out: { type: 'string' },
         seed: { type: 'string' },
         size: { type: 'string' },
-        crop: { type: 'string' },
         batch: { type: 'string' },
         'student-steps': { type: 'string' },
         'seg-steps': { type: 'string' },
@@ -116,7 +114,6 @@ export const trainCommand: CliCommand = {
         textures: values.textures ? userPath(values.textures) : requireShared(DEFAULT_TEXTURES),
         seed: parseNumber(values.seed, 'seed', (n) => intAtLeast(0)(n) && n <= Number.MAX_SAFE_INTEGER, 'a non-negative integer'),
         size: parseNumber(values.size, 'size', (n) => intAtLeast(32)(n) && n % 32 === 0, 'a multiple of 32'),
-        crop: parseNumber(values.crop, 'crop', (n) => intAtLeast(32)(n) && n % 32 === 0, 'a multiple of 32'),
         batch: parseNumber(values.batch, 'batch', intAtLeast(1), 'a positive integer'),
         student_steps: parseNumber(values['student-steps'], 'student-steps', intAtLeast(0), 'an integer >= 0'),
         segmentation_steps: parseNumber(values['seg-steps'], 'seg-steps', intAtLeast(0), 'an integer >= 0'),

@@ -26,10 +26,8 @@ export interface BatchSpec {
   images: string[]
   /** anomaly sources A */
   textures: string[]
-  /** images are resized to size x size (square), a multiple of 32 */
+  /** input size (square), a multiple of 32 */
   size: number
-  /** then a random crop x crop window is taken (a multiple of 32, at most size); null/absent: none */
-  crop?: number | null
   batch: number
   seed: number
   opacity: OpacityMode
@@ -37,7 +35,7 @@ export interface BatchSpec {
 }
 
 /**
- * One training batch, NHWC row-major float32, H = W = the crop when there is one, else the size.
+ * One training batch, NHWC row-major float32.
  * normal I_n and anomalous I_a: [B, H, W, 3], ImageNet-normalised;
  * mask: the phase-2 target, M resized to the segmentation output size (H/4) and binarised,
  * [B, H/4, W/4, 1] of 0 and 1.
@@ -46,7 +44,6 @@ export interface TrainBatch {
   /** global step index (0-based, phase 1 then phase 2) */
   step: number
   batch: number
-  /** side of the images: the crop, else the input size */
   size: number
   /** mask side, size / 4 */
   maskSize: number
@@ -67,18 +64,6 @@ export interface BatchProducerOptions {
   loadTexture?: TextureLoader
 }
 
-/** A random crop x crop window of an [H, W, 3] image: [H, W, 3] -> [crop, crop, 3]. */
-export function cropWindow(image: Rgb8Image, crop: number, random: Random): Rgb8Image {
-  const top = random.int(0, image.height - crop + 1)
-  const left = random.int(0, image.width - crop + 1)
-  const data = new Uint8Array(crop * crop * 3)
-  for (let y = 0; y < crop; y++) {
-    const from = ((top + y) * image.width + left) * 3
-    data.set(image.data.subarray(from, from + crop * 3), y * crop * 3)
-  }
-  return { data, height: crop, width: crop }
-}
-
 /** Random streams of a seed: epoch permutations on even ids, per-sample synthesis on odd ones. */
 const epochStream = (epoch: number): number => (2 * epoch) >>> 0
 const sampleStream = (sample: number): number => (2 * sample + 1) >>> 0
@@ -89,10 +74,6 @@ export function checkBatchSpec(spec: BatchSpec): void {
   if (spec.textures.length === 0) throw new Error('no texture images')
   if (!(Number.isInteger(spec.size) && spec.size >= 32 && spec.size % 32 === 0)) {
     throw new Error(`input size must be a multiple of 32, got ${spec.size}`)
-  }
-  const crop = spec.crop ?? null
-  if (crop !== null && !(Number.isInteger(crop) && crop >= 32 && crop % 32 === 0 && crop <= spec.size)) {
-    throw new Error(`crop must be a multiple of 32 and at most the size ${spec.size}, got ${crop}`)
   }
   if (!(Number.isInteger(spec.batch) && spec.batch >= 1)) throw new Error(`batch size must be a positive integer, got ${spec.batch}`)
   if (!Number.isInteger(spec.seed) || spec.seed < 0) throw new Error(`seed must be a non-negative integer, got ${spec.seed}`)
@@ -109,7 +90,7 @@ export class BatchProducer {
     checkBatchSpec(spec)
     this.spec = { ...spec, images: spec.images.slice(), textures: spec.textures.slice() }
     this.synthesizer = new AnomalySynthesizer({
-      size: spec.crop ?? spec.size,
+      size: spec.size,
       textures: spec.textures,
       seed: spec.seed,
       opacity: spec.opacity,
@@ -138,9 +119,7 @@ export class BatchProducer {
 
   /** The batch of a global step. Calls may overlap; each result depends only on the step. */
   async produce(step: number): Promise<TrainBatch> {
-    const { batch } = this.spec
-    const crop = this.spec.crop ?? null
-    const size = crop ?? this.spec.size
+    const { size, batch } = this.spec
     const indices = this.sampleIndices(step)
     const images = await Promise.all(indices.map((i) => this.image(i)))
     const maskSize = size / 4
@@ -151,11 +130,8 @@ export class BatchProducer {
     for (let j = 0; j < batch; j++) {
       // Setting the synthesizer to sample g's own stream makes the draws independent of order;
       // synthesize() takes all its draws before its first await.
-      // synthesize() takes all its draws before its first await. A crop's offsets come first.
-      const random = new Random(this.spec.seed, sampleStream(step * batch + j))
-      const image = crop === null ? images[j] : cropWindow(images[j], crop, random)
-      this.synthesizer.setState(random.getState())
-      const sample = await this.synthesizer.synthesize(rgb8ToFloat(image))
+      this.synthesizer.setState(new Random(this.spec.seed, sampleStream(step * batch + j)).getState())
+      const sample = await this.synthesizer.synthesize(rgb8ToFloat(images[j]))
       normal.set(normalizeImageNetInPlace(sample.normal), j * px)
       anomalous.set(normalizeImageNetInPlace(sample.anomalous), j * px)
       mask.set(downsampleMask(sample.mask, size, size, maskSize, maskSize), j * maskSize * maskSize)

@@ -85,12 +85,7 @@ export function validateRunConfig(c: RunConfig): void {
   if (c.size % 32 !== 0) bad(`size must be a multiple of 32, got ${c.size}`)
   int(c.batch, 'batch', 1)
   // BatchNorm in training needs more than one value per channel; the student's layer4 is size/32 square.
-  const side = c.crop ?? c.size
-  if (c.crop !== undefined && c.crop !== null) {
-    int(c.crop, 'crop', 32)
-    if (c.crop % 32 !== 0 || c.crop > c.size) bad(`crop must be a multiple of 32 and at most size ${c.size}, got ${c.crop}`)
-  }
-  if (c.batch * (side / 32) ** 2 < 2) bad(`batch must be at least 2 at size ${side} (batch statistics of a 1x1 feature map)`)
+  if (c.batch * (c.size / 32) ** 2 < 2) bad(`batch must be at least 2 at size ${c.size} (batch statistics of a 1x1 feature map)`)
   int(c.student_steps, 'student_steps', 0)
   int(c.segmentation_steps, 'segmentation_steps', 0)
   if (c.student_steps + c.segmentation_steps === 0) bad('no steps to run')

@@ -148,7 +148,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     images,
     textures,
     size: config.size,
-    crop: config.crop ?? null,
     batch: config.batch,
     seed: config.seed,
     opacity: config.opacity,
