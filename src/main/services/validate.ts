@@ -7,6 +7,9 @@ import { REVIEW_QUEUES, THRESHOLD_KINDS, VERDICT_KINDS } from '../../common/type
 import type { ReviewQueueRequest, ThresholdSaveRequest, ThresholdsQuery, VerdictRequest } from '../../common/types/review'
 import { RESULT_SORTS, type EvaluationListQuery, type ResultImageQuery, type ResultSort } from '../../common/types/result-queries'
 import type { NormalAugmentation, OpacityMode, PresetName, TeacherSource } from '../../common/types/training'
+import { NORMAL_AUGMENTATIONS, OPACITY_MODES } from '../engine/synthesis/anomaly-synthesizer'
+import { PRESET_NAMES } from '../engine/trainer/presets'
+import { HYPERPARAMETERS } from '../runs/hyperparameters'
 
 function fail(what: string): never {
   throw new UserError(`Invalid argument: ${what}`, 'invalid-argument')
@@ -82,22 +85,11 @@ export function asOptionalId(value: unknown, what = 'id'): number | undefined {
   return value === undefined || value === null ? undefined : asId(value, what)
 }
 
-const PRESETS: readonly PresetName[] = ['paper', 'quick', 'tiny']
-const OPACITIES: readonly OpacityMode[] = ['reference', 'paper']
-const AUGMENTATIONS: readonly NormalAugmentation[] = ['none', 'rotate', 'rotate90']
-const NUMERIC_KEYS: readonly HyperparameterKey[] = [
-  'size',
-  'batch',
-  'student_steps',
-  'segmentation_steps',
-  'lr_student',
-  'lr_res',
-  'lr_head',
-  'momentum',
-  'weight_decay',
-  'checkpoint_every',
-  'seed'
-]
+const PRESETS: readonly PresetName[] = PRESET_NAMES
+const OPACITIES: readonly OpacityMode[] = OPACITY_MODES
+const AUGMENTATIONS: readonly NormalAugmentation[] = NORMAL_AUGMENTATIONS
+/** The hyperparameters that are numbers (the others are choices). */
+const NUMERIC_KEYS: readonly HyperparameterKey[] = HYPERPARAMETERS.filter((h) => h.kind !== 'choice').map((h) => h.key)
 const MAX_NAME = 200
 
 /** A preferred backend name (RunConfig.backend): undefined/null/'' for the best one. */
