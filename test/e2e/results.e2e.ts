@@ -9,9 +9,8 @@ import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EvaluationDetail, EvaluationListItem, ResultImagePage, ResultMap } from '../../src/common/types/result-queries'
 import type { DatasetSummary, ImportOutcome } from '../../src/common/types/datasets'
-import type { RunSummary } from '../../src/common/types/runs'
 import { launchBrowser, watchErrors } from './browser'
-import { requireShared, startServer, type ServerHandle } from './serve'
+import { apiCall, requireShared, startServer, trainTinyRun, type ServerHandle } from './serve'
 
 async function text(locator: Locator): Promise<string> {
   return ((await locator.textContent()) ?? '').trim()
@@ -25,26 +24,7 @@ describe('results', () => {
   let categoryId = 0
   let detail: EvaluationDetail
 
-  async function call<T>(channel: string, ...args: unknown[]): Promise<T> {
-    const post = (): Promise<Response> =>
-      fetch(`${server!.origin}/api/${channel}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${server!.token}` },
-        body: JSON.stringify({ args })
-      })
-    // A read-only call is tried again once on a reset connection: a server busy for seconds (two
-    // cores shared with training, export and inference) can close an idle keep-alive socket just
-    // as the next request goes out on it.
-    const readOnly = !['datasets:import', 'runs:create'].includes(channel)
-    const response = await post()
-      .catch((err: unknown) => (readOnly ? new Promise<Response>((r) => setTimeout(() => r(post()), 500)) : Promise.reject(err)))
-      .catch((err: unknown) => {
-        throw new Error(`${channel}: ${String(err)}; server log:\n${server!.log()}`)
-      })
-    const reply = (await response.json()) as { result?: T; error?: { message: string } }
-    if (reply.error) throw new Error(`${channel}: ${reply.error.message}`)
-    return reply.result as T
-  }
+  const call = <T>(channel: string, ...args: unknown[]): Promise<T> => apiCall<T>(server!, channel, ...args)
 
   /** The scores of the tiles shown, in order. */
   async function tileScores(): Promise<number[]> {
@@ -58,14 +38,8 @@ describe('results', () => {
     const outcome = await call<ImportOutcome>('datasets:import', { folder, name: 'magnetic-tile' })
     categoryId = (await call<DatasetSummary>('datasets:get', outcome.dataset_id)).categories[0].id
     // A real run: the tiny preset with the shared ImageNet teacher; exported and evaluated when its training ends.
-    const run = await call<RunSummary>('runs:create', { categoryId, preset: 'tiny' })
-    const deadline = Date.now() + 280_000
-    let state = run
-    while (state.status !== 'done' && state.status !== 'failed' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 1000))
-      state = await call<RunSummary>('runs:get', run.id)
-    }
-    expect(state, server.log()).toMatchObject({ status: 'done', error: null })
+    const run = await trainTinyRun(server, categoryId)
+    expect(run, server.log()).toMatchObject({ status: 'done', error: null })
     const [evaluation] = await call<EvaluationListItem[]>('results:evaluations', { runId: run.id })
     expect(evaluation).toMatchObject({ run_id: run.id, category_id: categoryId, images: 280 })
     detail = await call<EvaluationDetail>('results:evaluation', evaluation.id)

@@ -15,9 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatasetSummary, ImportOutcome } from '../../src/common/types/datasets'
 import type { EvaluationListItem } from '../../src/common/types/result-queries'
 import type { ReviewCounts, ThresholdsView } from '../../src/common/types/review'
-import type { RunSummary } from '../../src/common/types/runs'
 import { launchBrowser, watchErrors } from './browser'
-import { repoRoot, requireShared, startServer, type ServerHandle } from './serve'
+import { apiCall, repoRoot, requireShared, startServer, trainTinyRun, type ServerHandle } from './serve'
 
 
 async function text(locator: Locator): Promise<string> {
@@ -36,29 +35,12 @@ describe('thresholds and review', () => {
   let evaluation: EvaluationListItem
   let savedPixel = ''
 
-  async function call<T>(channel: string, ...args: unknown[]): Promise<T> {
-    const response = await fetch(`${server!.origin}/api/${channel}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${server!.token}` },
-      body: JSON.stringify({ args })
-    }).catch((err: unknown) => {
-      throw new Error(`${channel}: ${String(err)}; server log:\n${server!.log()}`)
-    })
-    const reply = (await response.json()) as { result?: T; error?: { message: string } }
-    if (reply.error) throw new Error(`${channel}: ${reply.error.message}`)
-    return reply.result as T
-  }
+  const call = <T>(channel: string, ...args: unknown[]): Promise<T> => apiCall<T>(server!, channel, ...args)
 
   /** A tiny run through the API; the step after training exports and evaluates it. */
   async function trainAndEvaluate(): Promise<EvaluationListItem> {
-    const run = await call<RunSummary>('runs:create', { categoryId, preset: 'tiny' })
-    const deadline = Date.now() + 280_000
-    let state = run
-    while (state.status !== 'done' && state.status !== 'failed' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 1000))
-      state = await call<RunSummary>('runs:get', run.id)
-    }
-    expect(state, server!.log()).toMatchObject({ status: 'done', error: null })
+    const run = await trainTinyRun(server!, categoryId)
+    expect(run, server!.log()).toMatchObject({ status: 'done', error: null })
     const [made] = await call<EvaluationListItem[]>('results:evaluations', { runId: run.id })
     return made
   }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import type { RunSummary } from '../../src/common/types/runs'
 
 export const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
 
@@ -128,4 +129,43 @@ export async function startServer(options: { timeoutMs?: number } = {}): Promise
     await stop()
     throw err
   }
+}
+
+/**
+ * One API call over HTTP with the launch token; errors carry the channel (and, on a connection
+ * failure, the server's log). A read-only call is tried again once on a reset connection: a server
+ * busy for seconds (two cores shared with training, export and inference) can close an idle
+ * keep-alive socket just as the next request goes out on it.
+ */
+export async function apiCall<T>(server: ServerHandle, channel: string, ...args: unknown[]): Promise<T> {
+  const post = (): Promise<Response> =>
+    fetch(`${server.origin}/api/${channel}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` },
+      body: JSON.stringify({ args })
+    })
+  const readOnly = !['datasets:import', 'runs:create'].includes(channel)
+  const response = await post()
+    .catch((err: unknown) => (readOnly ? new Promise<Response>((r) => setTimeout(() => r(post()), 500)) : Promise.reject(err)))
+    .catch((err: unknown) => {
+      throw new Error(`${channel}: ${String(err)}; server log:\n${server.log()}`)
+    })
+  const reply = (await response.json()) as { result?: T; error?: { message: string } }
+  if (reply.error) throw new Error(`${channel}: ${reply.error.message}`)
+  return reply.result as T
+}
+
+/**
+ * A `tiny` run of a category through the API, followed to its end (the step after training exports
+ * and evaluates it, within 280 s); returns the run as it ended.
+ */
+export async function trainTinyRun(server: ServerHandle, categoryId: number): Promise<RunSummary> {
+  const run = await apiCall<RunSummary>(server, 'runs:create', { categoryId, preset: 'tiny' })
+  const deadline = Date.now() + 280_000
+  let state = run
+  while (state.status !== 'done' && state.status !== 'failed' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1000))
+    state = await apiCall<RunSummary>(server, 'runs:get', run.id)
+  }
+  return state
 }
