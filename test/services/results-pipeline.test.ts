@@ -1,7 +1,7 @@
 /**
  * The step after training (runs/after-training.ts) in the run queue: a tiny run (random teacher) on
  * a small generated category is exported, evaluated on its test split and stored (one image result
- * per test image, maps under <run_dir>/maps); a category without masks, or without a test split,
+ * per test image, maps under <run_dir>/maps); a category without anomalous test images, or without a test split,
  * still ends done with a note in the log and no evaluation. The results channels then serve it.
  */
 import { existsSync, readFileSync } from 'node:fs'
@@ -111,13 +111,13 @@ describe('after training', () => {
     expect(map.data).toHaveLength(64)
   }, 240_000)
 
-  it('ends done with a note, and no evaluation, where the category has no masks or no test split', async () => {
+  it('ends done with a note, and no evaluation, where the category has no anomalous test image or no test split', async () => {
     const noMasks = join(root, 'no-masks')
     await makeMvtecCategory(noMasks, { trainGood: 4, testGood: 2, defects: {}, width: 40, height: 40 })
     const noTest = join(root, 'no-test')
     await makeMvtecCategory(noTest, { trainGood: 4, testGood: 0, defects: {}, width: 40, height: 40 })
     for (const [folder, why] of [
-      [noMasks, /no evaluation: no test image of .* has a ground-truth mask/],
+      [noMasks, /no evaluation: no anomalous test image in .* \(only test\/good\)/],
       [noTest, /no evaluation: No test images in/]
     ] as const) {
       const categoryId = await importCategory(folder)

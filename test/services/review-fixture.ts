@@ -159,5 +159,5 @@ export async function makeReviewFixture(root: string): Promise<ReviewFixture> {
     },
     rows
   )
-  return { db, dataDir, categoryId, evaluationId, ids, iap90Threshold: report.iap90_threshold }
+  return { db, dataDir, categoryId, evaluationId, ids, iap90Threshold: report.iap90_threshold as number }
 }

@@ -23,6 +23,20 @@ import type {
   InspectionSummary
 } from '../types/inspections'
 import type { JobProgress, JobState } from '../types/jobs'
+import type { ReportExportRequest, ReportFile } from '../types/reports'
+import type {
+  DefectTypeRequest,
+  FeedbackRequest,
+  ImageLabel,
+  LabelExportOutcome,
+  LabelExportRequest,
+  LabelReevaluation,
+  LabelsStatus,
+  MaskRestoreRequest,
+  MaskRle,
+  MaskSaveRequest,
+  RelabelRequest
+} from '../types/labels'
 import type { RunBackend, RunCreateRequest, RunPresets, RunProgressEvent, RunSummary } from '../types/runs'
 import type {
   EvaluationDetail,
@@ -114,6 +128,29 @@ export interface ApiCalls {
   'review:verdict': (request: VerdictRequest) => VerdictRecord
   /** Each queue's size, how many of its cases are judged, and the counting verdicts of each kind. */
   'review:counts': (evaluationId: number) => ReviewCounts
+  /** A run's or a category's report (PDF, self-contained HTML, per-image CSV or JSON), base64. */
+  'reports:export': (request: ReportExportRequest) => ReportFile
+  /** An image's current label and mask (edits win over the import) with the mask's version history. */
+  'labels:get': (imageId: number) => ImageLabel
+  /** A version of an image's mask (default the current one), run-length encoded; null without a mask. */
+  'labels:mask': (imageId: number, version?: number) => MaskRle | null
+  /** Moves an image between good and a defect type (new types are created) and between train and test. */
+  'labels:relabel': (request: RelabelRequest) => ImageLabel
+  /** Saves a new mask version (a PNG in the app's label folder; null: no mask, an image-level label). */
+  'labels:saveMask': (request: MaskSaveRequest) => ImageLabel
+  /** Makes an older mask version current again, as a new version. */
+  'labels:restoreMask': (request: MaskRestoreRequest) => ImageLabel
+  /** A category's defect types: imported and created by hand. */
+  'labels:defectTypes': (categoryId: number) => string[]
+  'labels:addDefectType': (request: DefectTypeRequest) => string[]
+  /** Failure review's feedback: a false alarm joins the normal training set, a true defect the test set. */
+  'labels:feedback': (request: FeedbackRequest) => ImageLabel
+  /** Whether a category's labels changed since an evaluation (the newest of the category when left out). */
+  'labels:status': (categoryId: number, evaluationId?: number) => LabelsStatus
+  /** Writes a dataset in MVTec AD layout with the current labels and masks, as a job (jobs:onProgress). */
+  'labels:export': (request: LabelExportRequest) => LabelExportOutcome
+  /** Scores an evaluation's maps again against the current labels; the new evaluation becomes the newest. */
+  'labels:reevaluate': (evaluationId: number) => LabelReevaluation
 }
 
 /** Every event: `domain:onEvent` -> payload. */
@@ -169,7 +206,19 @@ export const API_CHANNELS = [
   'thresholds:save',
   'review:queue',
   'review:verdict',
-  'review:counts'
+  'review:counts',
+  'reports:export',
+  'labels:get',
+  'labels:mask',
+  'labels:relabel',
+  'labels:saveMask',
+  'labels:restoreMask',
+  'labels:defectTypes',
+  'labels:addDefectType',
+  'labels:feedback',
+  'labels:status',
+  'labels:export',
+  'labels:reevaluate'
 ] as const satisfies readonly ApiChannel[]
 
 export const API_EVENTS = ['jobs:onProgress', 'jobs:onState', 'runs:onProgress', 'runs:onState'] as const satisfies readonly ApiEvent[]

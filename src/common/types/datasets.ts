@@ -53,6 +53,13 @@ export interface ImportOutcome {
   rejected: Rejection[]
   /** set when the folder is already imported: the caller may offer a re-scan instead */
   existing_dataset_id?: number
+  /**
+   * Anomalous test images without a ground-truth mask ("no mask": labelled anomalous by their defect
+   * folder only; they count for the image metrics, not the pixel metrics), over all categories, and
+   * per category name (categories with none left out). Set whenever the folder was scanned.
+   */
+  anomalous_without_mask?: number
+  anomalous_without_mask_by_category?: Record<string, number>
   message: string
 }
 

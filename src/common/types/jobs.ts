@@ -1,6 +1,6 @@
 /** Long work (import, training, evaluation) is a job: it reports progress and can be cancelled. */
 
-export type JobKind = 'import' | 'rescan' | 'texture-import' | 'inspection'
+export type JobKind = 'import' | 'rescan' | 'texture-import' | 'inspection' | 'label-export'
 export type JobStatus = 'running' | 'done' | 'failed' | 'cancelled'
 
 export interface JobProgress {

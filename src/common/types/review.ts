@@ -59,6 +59,12 @@ export interface ThresholdsView {
   /** the IAP@k operating point: the highest instance threshold whose recall is still >= k */
   operating_point: { k: number; threshold: number; recall: number; precision: number }
   instance_curve: InstanceCurveData
+  /**
+   * Why the evaluation has no pixel metrics (no anomalous test image has a mask: image-level labels
+   * only); null when it has them. Without them the instance curve is empty and the pixel threshold
+   * has nothing to be tuned on; the image threshold works as always.
+   */
+  pixel_metrics_reason: string | null
   images: ScoredImage[]
 }
 
@@ -105,8 +111,13 @@ export interface ReviewCase {
    * false_positive: the predicted regions (map >= the pixel threshold) that do not touch the ground truth, highest peak first
    */
   regions: ReviewRegion[]
-  /** ground-truth instances in the image (0 for a normal image) */
+  /** ground-truth instances in the image (0 for a normal image, and for an anomalous one without a mask) */
   instances: number
+  /**
+   * whether the image has a ground-truth mask; an anomalous image without one ("no mask", labelled by its
+   * folder) is judged at the image level only: no missed instances, no regions outside the truth
+   */
+  has_mask: boolean
   /** the verdict that counts (the latest given in this queue), if any */
   verdict: VerdictRecord | null
 }

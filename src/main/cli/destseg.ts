@@ -15,8 +15,10 @@ import { evaluateMapsCommand } from './commands/evaluate-maps'
 import { exportCommand } from './commands/export'
 import { inferCommand } from './commands/infer'
 import { evaluateCommand } from './commands/evaluate'
+import { demoCommand } from './commands/demo'
+import { reportCommand } from './commands/report'
 
-const COMMANDS: CliCommand[] = [importCommand, datasetsCommand, rescanCommand, synthGridCommand, trainCommand, benchCommand, exportCommand, inferCommand, evaluateCommand, evaluateMapsCommand]
+const COMMANDS: CliCommand[] = [importCommand, datasetsCommand, rescanCommand, synthGridCommand, trainCommand, benchCommand, exportCommand, inferCommand, evaluateCommand, evaluateMapsCommand, demoCommand, reportCommand]
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))

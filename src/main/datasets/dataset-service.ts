@@ -60,6 +60,18 @@ function plannedCounts(categories: ScannedCategory[], images: Changed[]): Catego
   )
 }
 
+/** Anomalous test images that come without a mask (image-level labels only): in all, and per category. */
+function unmaskedAnomalous(images: Changed[]): Required<Pick<ImportOutcome, 'anomalous_without_mask' | 'anomalous_without_mask_by_category'>> {
+  const byCategory: Record<string, number> = {}
+  let total = 0
+  for (const { scanned, mask } of images) {
+    if (scanned.split !== 'test' || scanned.defectType === 'good' || mask !== null) continue
+    byCategory[scanned.category] = (byCategory[scanned.category] ?? 0) + 1
+    total++
+  }
+  return { anomalous_without_mask: total, anomalous_without_mask_by_category: byCategory }
+}
+
 export class DatasetService {
   private readonly cache: ImageCache
 
@@ -98,11 +110,14 @@ export class DatasetService {
     const images = inspection.images.filter((i): i is Changed => !i.unchanged)
     const rejected = sortRejections([...scan.rejected, ...inspection.rejected])
     const categories = plannedCounts(scan.categories, images)
+    const unmaskedCounts = unmaskedAnomalous(images)
+    const unmasked = unmaskedCounts.anomalous_without_mask
     if (rejected.length > 0 && !req.skipRejected) {
       return {
         dataset_id: null,
         categories,
         rejected,
+        ...unmaskedCounts,
         message:
           `Nothing imported: ${plural(rejected.length, 'file')} rejected. Fix or remove them, ` +
           `or import with skip-rejected to import the other ${plural(images.length, 'image')}.`
@@ -120,11 +135,15 @@ export class DatasetService {
     const masks = images.filter((i) => i.mask).length
     const skipped = rejected.length ? `; skipped ${plural(rejected.length, 'rejected file')}` : ''
     const counted = `${plural(images.length, 'image')} and ${plural(masks, 'mask')}`
+    const noMask = unmasked
+      ? `; ${plural(unmasked, 'anomalous image has', 'anomalous images have')} no mask (labelled by folder: image metrics only)`
+      : ''
     return {
       dataset_id: datasetId,
       categories,
       rejected,
-      message: `Imported "${name}": ${counted} in ${plural(categories.length, 'category', 'categories')}${skipped}.`
+      ...unmaskedCounts,
+      message: `Imported "${name}": ${counted} in ${plural(categories.length, 'category', 'categories')}${skipped}${noMask}.`
     }
   }
 

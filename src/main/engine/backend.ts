@@ -1,18 +1,21 @@
 /**
- * Picks the TensorFlow.js backend at run time, best first: tfjs-node-gpu, tfjs-node, wasm, cpu.
- * The native packages are optional dependencies that usually fail to install here (they download
- * libtensorflow), so each is tried with a dynamic require inside try/catch. See ENGINE-NOTES.md.
- * wasm trains once the kernels of ./kernels are installed, which selectBackend does (idempotent)
- * whenever it loads or activates wasm.
+ * Picks the TensorFlow.js backend at run time, best first: tfjs-node-gpu, webgpu, tfjs-node, wasm,
+ * cpu. The native packages are optional dependencies that usually fail to install here (they
+ * download libtensorflow), so each is tried with a dynamic require inside try/catch. See
+ * ENGINE-NOTES.md. webgpu (@tensorflow/tfjs-backend-webgpu on dawn.node, the optional `webgpu`
+ * package) is tried only when a WebGPU adapter is found (kernels/webgpu); without one (no Vulkan
+ * driver, as on CPU machines) it is skipped with the reason. wasm trains once the kernels of
+ * ./kernels are installed, which selectBackend does (idempotent) whenever it loads or activates wasm.
  */
 import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
 import { dirname, join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { installWasmTrainingKernels, registerThreadedWasm } from './kernels'
+import { registerWebGpuBackend, webGpuAdapterInfo } from './kernels/webgpu'
 
 export interface BackendChoice {
-  /** The tfjs backend now active: 'tensorflow' (tfjs-node / tfjs-node-gpu), 'wasm' or 'cpu'. */
+  /** The tfjs backend now active: 'tensorflow' (tfjs-node / tfjs-node-gpu), 'webgpu', 'wasm' or 'cpu'. */
   name: string
   /** Why this one: what was tried and failed before it, and any caveat (e.g. a kernel is missing). */
   reason?: string
@@ -21,9 +24,11 @@ export interface BackendChoice {
   /**
    * Threads its kernels compute with: wasm 1 unless asked for more (tfjs-backend-wasm keeps its
    * thread pool off under Node; see SelectOptions.wasmThreads); tfjs-node TF_NUM_INTRAOP_THREADS or,
-   * by TensorFlow's default, every core; cpu 1.
+   * by TensorFlow's default, every core; webgpu and cpu 1.
    */
   threads: number
+  /** The GPU it computes on, where known: the WebGPU adapter's name (e.g. 'NVIDIA H200'). */
+  device?: string
 }
 
 export interface SelectOptions {
@@ -38,7 +43,7 @@ export interface SelectOptions {
 
 interface Candidate {
   /** What the caller may ask for. */
-  id: 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu'
+  id: 'tfjs-node-gpu' | 'webgpu' | 'tfjs-node' | 'wasm' | 'cpu'
   /** The npm package that registers the backend (none for cpu, built into @tensorflow/tfjs). */
   pkg?: string
   /** The backend name it registers. */
@@ -47,10 +52,14 @@ interface Candidate {
 
 const CANDIDATES: readonly Candidate[] = [
   { id: 'tfjs-node-gpu', pkg: '@tensorflow/tfjs-node-gpu', backend: 'tensorflow' },
+  { id: 'webgpu', pkg: '@tensorflow/tfjs-backend-webgpu', backend: 'webgpu' },
   { id: 'tfjs-node', pkg: '@tensorflow/tfjs-node', backend: 'tensorflow' },
   { id: 'wasm', pkg: '@tensorflow/tfjs-backend-wasm', backend: 'wasm' },
   { id: 'cpu', backend: 'cpu' }
 ]
+
+/** What selectBackend takes as a preference (besides a backend name such as 'tensorflow'). */
+export const BACKEND_IDS: readonly string[] = CANDIDATES.map((c) => c.id)
 
 /** Kernels a training step needs that some backends lack (wasm 4.22 has no Conv2DBackpropFilter). */
 const TRAINING_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'FusedBatchNorm', 'MaxPoolGrad', 'ResizeBilinearGrad']
@@ -81,6 +90,8 @@ export async function selectBackend(preferred?: string, options: SelectOptions =
       const missing = missingTrainingKernels(c.backend)
       if (missing.length > 0) notes.push(`${c.id} cannot train: missing ${missing.join(', ')}`)
       const choice: BackendChoice = { name: tf.getBackend(), trains: missing.length === 0, threads: threadsOf(c) }
+      const device = c.id === 'webgpu' ? webGpuAdapterInfo()?.name : undefined
+      if (device !== undefined) choice.device = device
       return notes.length > 0 ? { ...choice, reason: notes.join('; ') } : choice
     }
     skipped.push(`${c.id}: ${why}`)
@@ -133,7 +144,11 @@ export function missingTrainingKernels(backend: string): string[] {
 
 /** Returns undefined on success, or a short reason why the candidate is unavailable. */
 async function tryActivate(c: Candidate, wasmThreads: number): Promise<string | undefined> {
-  if (c.pkg && (tf.findBackendFactory(c.backend) === null || c.id === 'wasm')) {
+  if (c.id === 'webgpu') {
+    // An adapter first: without one the backend is not registered and nothing is initialised.
+    const why = await registerWebGpuBackend()
+    if (why !== undefined) return why
+  } else if (c.pkg && (tf.findBackendFactory(c.backend) === null || c.id === 'wasm')) {
     try {
       if (c.id === 'wasm') loadWasm(c.pkg, wasmThreads)
       else requireOptional(c.pkg)

@@ -17,6 +17,7 @@ import type { AppliedThreshold, EvaluationThresholds, ReportImageScore } from '.
 export const FALLBACK_THRESHOLD = 0.5
 
 export const PIXEL_DEFAULT_RULE = 'default: the IAP@90 operating point (highest threshold detecting 90% of the defect instances)'
+export const PIXEL_FALLBACK_RULE = `default: ${FALLBACK_THRESHOLD} (no IAP@90 operating point: the evaluation has no pixel metrics)`
 export const IMAGE_DEFAULT_RULE = 'default: the image score maximising F1 over the test images'
 
 /**
@@ -60,7 +61,10 @@ export function appliedThresholds(
       : { kind, value: fallback, source: 'default', record: null, rule }
   }
   return {
-    pixel: pick('pixel', evaluation.iap90_threshold ?? FALLBACK_THRESHOLD, PIXEL_DEFAULT_RULE),
+    pixel:
+      evaluation.iap90_threshold === null
+        ? pick('pixel', FALLBACK_THRESHOLD, PIXEL_FALLBACK_RULE)
+        : pick('pixel', evaluation.iap90_threshold, PIXEL_DEFAULT_RULE),
     image: pick('image', f1MaxThreshold(evaluation.per_image) ?? FALLBACK_THRESHOLD, IMAGE_DEFAULT_RULE)
   }
 }

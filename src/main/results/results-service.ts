@@ -8,7 +8,6 @@ import type {
   EvaluationDetail,
   EvaluationListItem,
   EvaluationListQuery,
-  EvaluationReport,
   ResultImagePage,
   ResultImageQuery,
   ResultMap
@@ -18,6 +17,7 @@ import { evaluationReport, imageResult } from '../store/repositories/results.rep
 import { evaluationDefectTypes, getEvaluationItem, listEvaluationItems, queryResultImages } from '../store/repositories/result-queries.repo'
 import { currentThresholds } from '../store/repositories/thresholds.repo'
 import { appliedThresholds } from './default-thresholds'
+import { storedReport } from './stored-report'
 
 const DEFAULT_PAGE = 100
 const MAX_PAGE = 1000
@@ -31,7 +31,7 @@ export class ResultsService {
 
   evaluation(id: number): EvaluationDetail {
     const evaluation = this.requireEvaluation(id)
-    const report = evaluationReport(this.db, id) as EvaluationReport
+    const report = storedReport(evaluationReport(this.db, id))
     return {
       evaluation,
       report,

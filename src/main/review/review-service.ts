@@ -6,6 +6,8 @@
  *   missed instances (failure-cases.ts); lowest image score first.
  * - false_positive: normal images scored at or over the image threshold, and images with predicted
  *   regions that do not touch the ground truth; highest image score first.
+ * An anomalous image without a mask (labelled by its defect folder only) is reviewed at the image
+ * level: a false negative when scored under the image threshold, never in the false-positive queue.
  * The threshold-independent part of each image (its map, its ground truth, its instances and their
  * scores) is read from the stored .npy maps and the masks once per evaluation and kept in memory
  * (the last few evaluations); the queues are kept per thresholds.
@@ -41,8 +43,10 @@ export interface AnalysedImage {
   image: EvaluationImage
   label: 0 | 1
   map: ScoreMap
-  /** [256*256] 0/1, null for a normal image */
+  /** [256*256] 0/1, null for a normal image and for an anomalous image without a mask */
   gt: Uint8Array | null
+  /** whether the image has a mask file; an anomalous image without one is reviewed at the image level only */
+  hasMask: boolean
   /** every ground-truth instance with its instance score */
   instances: ReviewRegion[]
 }
@@ -69,7 +73,19 @@ function map256Of(image: AnalysedImage): Float32Array {
 
 function caseOf(image: AnalysedImage, imageError: boolean, regions: ReviewRegion[]): CaseCore {
   const { image_id, rel_path, defect_type, score, width, height } = image.image
-  return { image_id, rel_path, defect: defect_type, label: image.label, score, width, height, image_error: imageError, regions, instances: image.instances.length }
+  return {
+    image_id,
+    rel_path,
+    defect: defect_type,
+    label: image.label,
+    score,
+    width,
+    height,
+    image_error: imageError,
+    regions,
+    instances: image.instances.length,
+    has_mask: image.hasMask
+  }
 }
 
 /** The false-negative queue of analysed images at the given thresholds, lowest score first. */
@@ -90,6 +106,7 @@ export async function falsePositiveCases(images: readonly AnalysedImage[], pixel
   for (let i = 0; i < images.length; i++) {
     if (i % 16 === 15) await yieldToLoop() // keep the server answering while a long queue is computed
     const im = images[i]
+    if (im.label === 1 && !im.hasMask) continue // no truth to put regions outside of, and never an image-level false positive
     const imageError = im.label === 0 && im.image.score >= image
     const outside = regionsOutsideTruth(map256Of(im), im.gt, pixel)
     if (imageError || outside.length > 0) cases.push(caseOf(im, imageError, outside))
@@ -206,9 +223,10 @@ async function analyseEvaluation(images: EvaluationImage[]): Promise<AnalysedIma
   return mapConcurrent(images, DECODE_CONCURRENCY, async (image): Promise<AnalysedImage> => {
     const map = readScoreMap(image.map_path, image.path)
     const truth = image.mask_path === null ? null : await loadGroundTruth(image.mask_path)
-    const label = imageLabel(truth)
-    const gt = label === 1 ? truth : null
-    const analysed: AnalysedImage = { image, label, map, gt, instances: [] }
+    // the mask's label where there is a mask (the protocol), else the folder's (image-level labels only)
+    const label = truth !== null ? imageLabel(truth) : image.defect_type === 'good' ? 0 : 1
+    const gt = truth !== null && label === 1 ? truth : null
+    const analysed: AnalysedImage = { image, label, map, gt, hasMask: truth !== null, instances: [] }
     if (gt !== null) analysed.instances = groundTruthInstances(map256Of(analysed), gt)
     return analysed
   })

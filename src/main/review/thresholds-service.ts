@@ -15,6 +15,7 @@ import type { EvaluationListItem, EvaluationReport, EvaluationThresholds } from 
 import type { ThresholdRecord } from '../../common/types/results'
 import type { ScoredImage, ThresholdSaveRequest, ThresholdsQuery, ThresholdsView } from '../../common/types/review'
 import { appliedThresholds } from '../results/default-thresholds'
+import { storedReport } from '../results/stored-report'
 import { evaluationReport } from '../store/repositories/results.repo'
 import { getEvaluationItem, listEvaluationItems } from '../store/repositories/result-queries.repo'
 import { categoryName, evaluatedCategories, evaluationImages, newestEvaluationId } from '../store/repositories/review.repo'
@@ -52,8 +53,9 @@ export class ThresholdsService {
   report(evaluationId: number): EvaluationReport {
     const cached = this.reports.get(evaluationId)
     if (cached) return cached
-    const report = evaluationReport(this.db, evaluationId) as EvaluationReport | undefined
-    if (!report) throw new UserError(`Evaluation ${evaluationId} does not exist.`, 'NOT_FOUND')
+    const raw = evaluationReport(this.db, evaluationId)
+    if (!raw) throw new UserError(`Evaluation ${evaluationId} does not exist.`, 'NOT_FOUND')
+    const report = storedReport(raw)
     if (this.reports.size >= REPORT_CACHE_SIZE) this.reports.delete(this.reports.keys().next().value as number)
     this.reports.set(evaluationId, report)
     return report
@@ -108,6 +110,7 @@ export class ThresholdsService {
         precision: evaluation.iap90 ?? atOperatingPoint.precision
       },
       instance_curve: report.curves.instance,
+      pixel_metrics_reason: report.pixel_metrics_reason,
       images
     }
   }

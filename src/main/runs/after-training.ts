@@ -6,8 +6,10 @@
  *               image's map written as <run_dir>/maps/<defect>/<stem>.npy, then the evaluation and
  *               one row per test image stored in one transaction (services/evaluations).
  *
- * A category that cannot be evaluated (no test images, defect images without masks, no anomalous
- * pixel in any mask) still ends 'done': the run's log says why there is no evaluation.
+ * A category that cannot be evaluated (no test images, no anomalous test image) still ends 'done': the
+ * run's log says why there is no evaluation. Defect images without masks (image-level labels only)
+ * are evaluated: image AUROC on every image, the pixel metrics on the masked and normal ones (null,
+ * with the reason in the log, when no anomalous image has a mask).
  */
 import type Database from 'better-sqlite3'
 import { rmSync } from 'node:fs'
@@ -15,7 +17,7 @@ import { join } from 'node:path'
 import { UserError } from '../../common/ipc/errors'
 import type { DatasetService } from '../datasets/dataset-service'
 import { evaluateModel, type ModelEvaluationOptions } from '../engine/evaluation/evaluate-model'
-import { listTestImages } from '../engine/evaluation/test-split'
+import { currentTestImages } from '../labels/current-labels'
 import { exportRunInWorker } from '../engine/exporter/export-client'
 import type { InferenceProgress } from '../engine/inference'
 import { storeEvaluation } from '../services/evaluations'
@@ -48,18 +50,17 @@ export function exportAndEvaluate(options: AfterTrainingOptions): AfterTraining 
     const category = getCategory(db, run.category_id)
     if (!category) throw new UserError(`The run's category ${run.category_id} no longer exists.`, 'NOT_FOUND')
     const note = (why: string): void => log(`no evaluation: ${why}`)
-    let masked: number
-    try {
-      masked = (await listTestImages(category.root)).filter((im) => im.maskPath !== null).length
-    } catch (err) {
-      if (!isNotEvaluable(err)) throw err
-      note(err.message)
+    const tests = currentTestImages(db, run.category_id) // the latest labels, edits included
+    if (tests.length === 0) {
+      note(`No test images in ${category.root}: there is nothing to score the model against.`)
       return
     }
-    if (masked === 0) {
-      note(`no test image of ${category.root} has a ground-truth mask, so the pixel metrics cannot be computed.`)
+    if (!tests.some((im) => im.label === 1)) {
+      note(`no anomalous test image in ${category.root} (only test/good), so there is nothing to score the model against.`)
       return
     }
+    const unmasked = tests.filter((im) => im.label === 1 && im.maskPath === null).length
+    if (unmasked > 0) log(`${unmasked} anomalous test images have no mask: they count for the image metrics only`)
 
     context.setStatus('evaluating')
     const mapsDir = freeMapsDir(db, run.id, run.run_dir)
@@ -68,6 +69,7 @@ export function exportAndEvaluate(options: AfterTrainingOptions): AfterTraining 
     let evaluation
     try {
       evaluation = await evaluateModel(exported.file, category.root, {
+        tests,
         mapsDir,
         signal,
         inference: options.inference,
@@ -91,9 +93,11 @@ export function exportAndEvaluate(options: AfterTrainingOptions): AfterTraining 
     log(
       `evaluation ${id}: ${report.images} images, ${report.instances} instances; image AUROC ${pct(report.image_auroc)}, ` +
         `pixel AUROC ${pct(report.pixel_auroc)}, pixel AP ${pct(report.pixel_ap)}, IAP ${pct(report.iap)}, ` +
-        `IAP@90 ${pct(report.iap90)} (threshold ${report.iap90_threshold.toPrecision(6)}), AUPRO ${pct(report.aupro)}; ` +
+        `IAP@90 ${pct(report.iap90)} (threshold ${report.iap90_threshold?.toPrecision(6) ?? 'n/a'}), AUPRO ${pct(report.aupro)}; ` +
         `${timing.ms_per_image.toFixed(1)} ms per image (${evaluation.provider}, ${evaluation.threads} threads)`
     )
+    if (report.pixel_metrics_reason) log(`no pixel metrics: ${report.pixel_metrics_reason}`)
+    for (const warning of report.warnings) log(`warning: ${warning.message}`)
   }
 }
 

@@ -27,6 +27,7 @@ import type { RunConfig, TrainProgress, TrainResult } from '../../common/types/t
 import { DEFAULT_TEXTURES, sharedDir } from '../config/paths'
 import { TrainingClient } from '../engine/trainer/client'
 import { makeRunConfig } from '../engine/trainer/presets'
+import { trainingFolder } from '../labels/training-folder'
 import { readRunProgress, readRunResult, RUN_FILES } from '../engine/trainer/run-folder'
 import type { ApiEventBus } from '../services/events'
 import { getCategory, getDataset } from '../store/repositories/datasets.repo'
@@ -189,7 +190,13 @@ export class RunService {
       textures = shared
     }
     const preset = request.preset ?? 'quick'
-    const config: RunConfig = makeRunConfig({ ...request.config, preset, dataset: category.root, textures })
+    const config: RunConfig = makeRunConfig({
+      ...request.config,
+      preset,
+      // the current training set: the category folder, or links to it after labels changed
+      dataset: trainingFolder(this.db, this.options.dataDir, category.id),
+      textures
+    })
     const name = request.name?.trim() || `${category.name} ${preset}`
     const id = this.db.transaction(() =>
       repo.insertQueuedRun(

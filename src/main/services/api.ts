@@ -29,6 +29,18 @@ import { ResultsService } from '../results/results-service'
 import { ReviewService } from '../review/review-service'
 import { ThresholdsService } from '../review/thresholds-service'
 import { asReviewQueueRequest, asThresholdSaveRequest, asThresholdsQuery, asVerdictRequest } from './validate'
+import { renderReport } from '../reports'
+import { asReportExportRequest } from './validate'
+import { LabelService } from '../labels/label-service'
+import {
+  asDefectTypeRequest,
+  asFeedbackRequest,
+  asLabelExportRequest,
+  asMaskRestoreRequest,
+  asMaskSaveRequest,
+  asOptionalVersion,
+  asRelabelRequest
+} from './validate'
 
 export interface AppContext {
   db: Database.Database
@@ -77,6 +89,7 @@ export function createServices(context: AppContext): AppServices {
   const review = new ReviewService(context.db, thresholds)
 
   const inspections = new InspectionService(context.db, { dataDir: context.dataDir })
+  const labels = new LabelService(context.db, { dataDir: context.dataDir })
 
   const handlers: ApiHandlers = {
     'app:info': () => ({
@@ -113,6 +126,7 @@ export function createServices(context: AppContext): AppServices {
       const folders = runs.prepareDatasetRemoval(datasetId)
       const inspectionFolders = inspections.prepareDatasetRemoval(datasetId)
       datasets.remove(datasetId)
+      labels.removeFolder(datasetId)
       runs.removeFolders(folders)
       inspections.removeFolders(inspectionFolders)
     },
@@ -156,7 +170,26 @@ export function createServices(context: AppContext): AppServices {
     'thresholds:save': (request) => thresholds.save(asThresholdSaveRequest(request)),
     'review:queue': (request) => review.queue(asReviewQueueRequest(request)),
     'review:verdict': (request) => review.verdict(asVerdictRequest(request)),
-    'review:counts': (id) => review.counts(asId(id, 'evaluationId'))
+    'review:counts': (id) => review.counts(asId(id, 'evaluationId')),
+    'reports:export': async (request) => {
+      const req = asReportExportRequest(request)
+      const { filename, mime, data } = await renderReport(context.db, req.target, req.format, { review })
+      return { filename, mime, data_base64: data.toString('base64') }
+    },
+    'labels:get': (id) => labels.get(asId(id, 'imageId')),
+    'labels:mask': (id, version) => labels.mask(asId(id, 'imageId'), asOptionalVersion(version)),
+    'labels:relabel': (request) => labels.relabel(asRelabelRequest(request)),
+    'labels:saveMask': (request) => labels.saveMask(asMaskSaveRequest(request)),
+    'labels:restoreMask': (request) => labels.restoreMask(asMaskRestoreRequest(request)),
+    'labels:defectTypes': (id) => labels.defectTypes(asId(id, 'categoryId')),
+    'labels:addDefectType': (request) => labels.addDefectType(asDefectTypeRequest(request)),
+    'labels:feedback': (request) => labels.feedback(asFeedbackRequest(request)),
+    'labels:status': (id, evaluationId) => labels.status(asId(id, 'categoryId'), asOptionalId(evaluationId, 'evaluationId')),
+    'labels:export': (request) => {
+      const req = asLabelExportRequest(request)
+      return jobs.run('label-export', `Exporting dataset ${req.datasetId}`, (job) => labels.export(req, job.progress, job.signal), req.jobId)
+    },
+    'labels:reevaluate': (id) => labels.reevaluate(asId(id, 'evaluationId'))
   }
 
   // Runs left training by the last session become resumable; queued ones start.

@@ -1,9 +1,20 @@
 /** Argument checks at the process boundary: renderer and HTTP input is untrusted. */
 import { UserError } from '../../common/ipc/errors'
 import type { ImageQuery, ImageVariant, ImportRequest, Split } from '../../common/types/datasets'
+import type {
+  DefectTypeRequest,
+  FeedbackRequest,
+  FeedbackVerdict,
+  LabelExportRequest,
+  MaskRestoreRequest,
+  MaskRle,
+  MaskSaveRequest,
+  RelabelRequest
+} from '../../common/types/labels'
 import type { InspectionCreateRequest, InspectionResultQuery, InspectionVerdictFilter } from '../../common/types/inspections'
 import type { HyperparameterKey, RunCreateRequest } from '../../common/types/runs'
 import { REVIEW_QUEUES, THRESHOLD_KINDS, VERDICT_KINDS } from '../../common/types/results'
+import { REPORT_FORMATS, type ReportExportRequest } from '../../common/types/reports'
 import type { ReviewQueueRequest, ThresholdSaveRequest, ThresholdsQuery, VerdictRequest } from '../../common/types/review'
 import { RESULT_SORTS, type EvaluationListQuery, type ResultImageQuery, type ResultSort } from '../../common/types/result-queries'
 import type { NormalAugmentation, OpacityMode, PresetName, TeacherSource } from '../../common/types/training'
@@ -276,4 +287,86 @@ export function asVerdictRequest(value: unknown): VerdictRequest {
     verdict: oneOf(value.verdict, VERDICT_KINDS, 'verdict'),
     note: optionalNote(value.note)
   }
+}
+
+// ---- labels:* (issue 8) ----
+
+const FEEDBACK_VERDICTS: readonly FeedbackVerdict[] = ['false_alarm', 'true_defect']
+const MAX_MASK_SIDE = 1 << 16
+
+function asText(value: unknown, what: string, max: number): string {
+  if (typeof value !== 'string' || value.trim().length === 0 || value.length > max) fail(`${what} must be a non-empty string of at most ${max} characters`)
+  return value
+}
+
+/** A run-length encoded mask: its size and runs of non-negative integers (the sum is checked on decoding). */
+export function asMaskRle(value: unknown): MaskRle {
+  if (!isRecord(value)) fail('mask must be an object {width, height, counts}')
+  const side = (v: unknown, what: string): number =>
+    Number.isSafeInteger(v) && (v as number) > 0 && (v as number) <= MAX_MASK_SIDE ? (v as number) : fail(`mask.${what} must be a positive integer`)
+  const width = side(value.width, 'width')
+  const height = side(value.height, 'height')
+  const { counts } = value
+  if (!Array.isArray(counts) || counts.length > width * height + 1) fail('mask.counts must be an array of runs')
+  for (const c of counts as unknown[]) if (!Number.isSafeInteger(c) || (c as number) < 0) fail('mask.counts must hold non-negative integers')
+  return { width, height, counts: counts as number[] }
+}
+
+export function asOptionalVersion(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined
+  if (!Number.isSafeInteger(value) || (value as number) < 0) fail('version must be a non-negative integer')
+  return value as number
+}
+
+export function asRelabelRequest(value: unknown): RelabelRequest {
+  if (!isRecord(value)) fail('relabel request must be an object')
+  const split = optionalString(value.split, 'split')
+  if (split !== undefined && !SPLITS.includes(split as Split)) fail(`split must be one of ${SPLITS.join(', ')}`)
+  return { imageId: asId(value.imageId, 'imageId'), defectType: asText(value.defectType, 'defectType', 200), split: split as Split | undefined, note: optionalNote(value.note) }
+}
+
+export function asMaskSaveRequest(value: unknown): MaskSaveRequest {
+  if (!isRecord(value)) fail('mask save request must be an object')
+  return { imageId: asId(value.imageId, 'imageId'), mask: value.mask === null ? null : asMaskRle(value.mask), note: optionalNote(value.note) }
+}
+
+export function asMaskRestoreRequest(value: unknown): MaskRestoreRequest {
+  if (!isRecord(value)) fail('mask restore request must be an object')
+  return { imageId: asId(value.imageId, 'imageId'), version: asOptionalVersion(value.version) ?? fail('version is required'), note: optionalNote(value.note) }
+}
+
+export function asDefectTypeRequest(value: unknown): DefectTypeRequest {
+  if (!isRecord(value)) fail('defect type request must be an object')
+  return { categoryId: asId(value.categoryId, 'categoryId'), name: asText(value.name, 'name', 200) }
+}
+
+export function asFeedbackRequest(value: unknown): FeedbackRequest {
+  if (!isRecord(value)) fail('feedback request must be an object')
+  return {
+    imageId: asId(value.imageId, 'imageId'),
+    verdict: oneOf(value.verdict, FEEDBACK_VERDICTS, 'verdict'),
+    defectType: optionalString(value.defectType, 'defectType'),
+    note: optionalNote(value.note)
+  }
+}
+
+export function asLabelExportRequest(value: unknown): LabelExportRequest {
+  if (!isRecord(value)) fail('export request must be an object')
+  return {
+    datasetId: asId(value.datasetId, 'datasetId'),
+    categoryId: asOptionalId(value.categoryId, 'categoryId'),
+    folder: optionalString(value.folder, 'folder') ?? fail('folder is required'),
+    jobId: asOptionalJobId(value.jobId)
+  }
+}
+
+/** reports:export: { target: { run_id } | { category_id }, format }. */
+export function asReportExportRequest(value: unknown): ReportExportRequest {
+  if (!isRecord(value)) fail('report request must be an object')
+  const target = value.target
+  if (!isRecord(target)) fail('target must be { run_id } or { category_id }')
+  const format = oneOf(value.format, REPORT_FORMATS, 'format')
+  if ('run_id' in target && !('category_id' in target)) return { target: { run_id: asId(target.run_id, 'target.run_id') }, format }
+  if ('category_id' in target && !('run_id' in target)) return { target: { category_id: asId(target.category_id, 'target.category_id') }, format }
+  return fail('target must be { run_id } or { category_id }')
 }

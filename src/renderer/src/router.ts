@@ -6,6 +6,7 @@ import ImageViewerPage from './pages/ImageViewerPage.vue'
 import InspectPage from './pages/InspectPage.vue'
 import ResultsPage from './pages/ResultsPage.vue'
 import ReviewPage from './pages/ReviewPage.vue'
+import ReportsPage from './pages/ReportsPage.vue'
 import RunsPage from './pages/RunsPage.vue'
 import TexturesPage from './pages/TexturesPage.vue'
 import ThresholdsPage from './pages/ThresholdsPage.vue'
@@ -61,6 +62,12 @@ const routes: RouteRecordRaw[] = [
       evaluationId: optionalNumber(route.query.evaluation),
       queue: route.query.queue === 'false_positive' ? 'false_positive' : 'false_negative'
     })
+  },
+  {
+    path: '/reports',
+    name: 'reports',
+    component: ReportsPage,
+    props: (route) => ({ runId: optionalNumber(route.query.run), categoryId: optionalNumber(route.query.category) })
   },
   { path: '/:pathMatch(.*)*', redirect: '/datasets' }
 ]

@@ -58,11 +58,12 @@ describe('destseg train / bench', () => {
     expect(again.stderr).toMatch(/already holds a training run; resume it or choose another folder/)
   }, 120_000)
 
-  it('bench train --json prints {backend, threads, size, batch, student_step_ms, seg_step_ms}', async () => {
+  it('bench train --json prints {backend, requested, device, fallback, threads, size, batch, student_step_ms, seg_step_ms}', async () => {
     const run = await destseg('bench', 'train', '--size', '32', '--batch', '2', '--json')
     expect(run.code, run.stderr).toBe(0)
     const [r] = lines(run.stdout)
-    expect(Object.keys(r)).toEqual(['backend', 'threads', 'size', 'batch', 'student_step_ms', 'seg_step_ms'])
+    expect(Object.keys(r)).toEqual(['backend', 'requested', 'device', 'fallback', 'threads', 'size', 'batch', 'student_step_ms', 'seg_step_ms'])
+    expect(r).toMatchObject({ requested: null, device: expect.any(String) })
     expect(r).toMatchObject({ size: 32, batch: 2 })
     expect(r.student_step_ms).toBeGreaterThan(0)
     expect(r.seg_step_ms).toBeGreaterThan(0)

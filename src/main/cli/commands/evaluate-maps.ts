@@ -2,8 +2,9 @@
  * `destseg evaluate-maps`: the evaluation protocol (METHOD.md) on prediction maps stored as .npy
  * files, <maps>/<defect>/<stem>.npy for test/<defect>/<stem>.<ext> (good images: <maps>/good/).
  * Prints {"image_auroc", "pixel_auroc", "pixel_ap", "iap", "iap90", "iap90_threshold", "k", "aupro",
- * "images", "instances", "ms_per_image"}; ms_per_image is the whole evaluation (masks, maps and
- * metrics) divided by the number of images.
+ * "images", "instances", "ms_per_image", "pixel_metrics_reason", "images_per_metric", "unmasked_images",
+ * "warnings"}; ms_per_image is the whole evaluation (masks, maps and metrics) divided by the number of
+ * images. Defect images without masks count for image AUROC only (metrics-output.ts).
  */
 import { parseArgs } from 'node:util'
 import { evaluateMapsFolder } from '../../engine/evaluation/evaluate-maps'

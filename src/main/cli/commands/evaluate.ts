@@ -2,9 +2,11 @@
  * `destseg evaluate`: a model (an .onnx file, or a run folder whose model.onnx is exported when
  * missing) on a category folder's test split, scored by the METHOD.md protocol. Prints
  * {"image_auroc", "pixel_auroc", "pixel_ap", "iap", "iap90", "iap90_threshold", "aupro", "images",
- * "instances", "ms_per_image", "provider", "threads"}; ms_per_image covers decoding, inference and
- * metrics. With --db every image's score is stored and its map written (.npy, the layout
- * `evaluate-maps` reads) under --maps-out, by default <db folder>/evaluations/<time>.
+ * "instances", "ms_per_image", "pixel_metrics_reason", "images_per_metric", "unmasked_images", "warnings",
+ * "provider", "threads"}; ms_per_image covers decoding, inference and metrics. Defect images without
+ * masks count for image AUROC only; with none masked the pixel metrics are null with the reason.
+ * With --db every image's score is stored and its map written (.npy, the layout `evaluate-maps`
+ * reads) under --maps-out, by default <db folder>/evaluations/<time>.
  */
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'

@@ -13,7 +13,11 @@ export function parseProtocolOptions(values: { k?: string; 'top-t'?: string }): 
   }
 }
 
-/** The JSON summary both commands print (ms_per_image rounded to 0.01). */
+/**
+ * The JSON summary both commands print (ms_per_image rounded to 0.01). Pixel metrics are null when
+ * no anomalous test image has a mask (pixel_metrics_reason says why); images_per_metric gives the
+ * test images each metric used (image AUROC: all; pixel metrics: those with masks plus the normal ones).
+ */
 export function metricsSummary(report: MetricsReport, msPerImage: number) {
   return {
     image_auroc: report.image_auroc,
@@ -26,20 +30,30 @@ export function metricsSummary(report: MetricsReport, msPerImage: number) {
     aupro: report.aupro,
     images: report.images,
     instances: report.instances,
-    ms_per_image: Number(msPerImage.toFixed(2))
+    ms_per_image: Number(msPerImage.toFixed(2)),
+    pixel_metrics_reason: report.pixel_metrics_reason,
+    images_per_metric: report.images_per_metric,
+    unmasked_images: report.unmasked_images,
+    warnings: report.warnings
   }
 }
 
 /** The metrics as text lines (percentages), for output without --json. */
 export function metricsLines(report: MetricsReport): string[] {
-  const pct = (v: number | null): string => (v === null ? 'n/a (one image class)' : `${(100 * v).toFixed(2)}`)
+  const pct = (v: number | null, why = 'n/a (one image class)'): string => (v === null ? why : `${(100 * v).toFixed(2)}`)
+  const pixelNull = 'n/a (no masks)'
+  const used = report.images_per_metric
+  const unmasked = report.unmasked_images > 0 ? `; ${report.unmasked_images} anomalous without a mask (image metrics only)` : ''
   return [
-    `${report.images} test images (${report.anomalous_images} anomalous), ${report.instances} defect instances, top-${report.top_t} image score`,
-    `  image AUROC  ${pct(report.image_auroc)}`,
-    `  pixel AUROC  ${pct(report.pixel_auroc)}`,
-    `  pixel AP     ${pct(report.pixel_ap)}`,
-    `  IAP          ${pct(report.iap)}`,
-    `  ${`IAP@${Math.round(report.k * 100)}`.padEnd(11)}  ${pct(report.iap90)} at threshold ${report.iap90_threshold.toPrecision(6)}`,
-    `  AUPRO@0.3    ${pct(report.aupro)}`
+    `${report.images} test images (${report.anomalous_images} anomalous${unmasked}), ${report.instances} defect instances, top-${report.top_t} image score`,
+    `  image AUROC  ${pct(report.image_auroc)}  (${used.image_auroc} images)`,
+    `  pixel AUROC  ${pct(report.pixel_auroc, pixelNull)}  (${used.pixel_auroc} images)`,
+    `  pixel AP     ${pct(report.pixel_ap, pixelNull)}`,
+    `  IAP          ${pct(report.iap, pixelNull)}`,
+    `  ${`IAP@${Math.round(report.k * 100)}`.padEnd(11)}  ${pct(report.iap90, pixelNull)}` +
+      (report.iap90_threshold === null ? '' : ` at threshold ${report.iap90_threshold.toPrecision(6)}`),
+    `  AUPRO@0.3    ${pct(report.aupro, pixelNull)}`,
+    ...(report.pixel_metrics_reason ? [`  ${report.pixel_metrics_reason}`] : []),
+    ...report.warnings.map((w) => `  warning: ${w.message}`)
   ]
 }

@@ -8,7 +8,7 @@ import { evaluateCategory } from '../metrics/evaluate-category'
 import { predictionTo256 } from '../metrics/protocol'
 import type { EvalOptions, EvalSample, MetricsReport } from '../metrics/types'
 import { mapPathOf, readScoreMap } from './map-folder'
-import { listTestImages, loadTruths } from './test-split'
+import { checkTestImages, listTestImages, loadTruths, sampleOf, type TestImage } from './test-split'
 
 export interface MapsEvaluation {
   report: MetricsReport
@@ -16,13 +16,18 @@ export interface MapsEvaluation {
   timing: { load_ms: number; metrics_ms: number; total_ms: number; ms_per_image: number }
 }
 
+export interface MapsEvaluationOptions extends EvalOptions {
+  /** the test images, in place of listing the category folder (see ModelEvaluationOptions.tests) */
+  tests?: TestImage[]
+}
+
 /**
  * Evaluates <mapsDir>/<defect>/<stem>.npy for every test image of `categoryDir`. Every map path is
  * checked before any mask is decoded: a UserError names the first missing one.
  */
-export async function evaluateMapsFolder(categoryDir: string, mapsDir: string, options: EvalOptions = {}): Promise<MapsEvaluation> {
+export async function evaluateMapsFolder(categoryDir: string, mapsDir: string, options: MapsEvaluationOptions = {}): Promise<MapsEvaluation> {
   const started = performance.now()
-  const images = await listTestImages(categoryDir)
+  const images = options.tests ? checkTestImages(options.tests) : await listTestImages(categoryDir)
   const mapPaths = images.map((im) => mapPathOf(mapsDir, im))
   const missing = mapPaths.filter((path) => !existsSync(path))
   if (missing.length > 0) {
@@ -36,7 +41,7 @@ export async function evaluateMapsFolder(categoryDir: string, mapsDir: string, o
   const truths = await loadTruths(images)
   const samples: EvalSample[] = images.map((im, i) => {
     const map = readScoreMap(mapPaths[i], im.path)
-    return { path: im.path, defect: im.defect, gt: truths[i], map: predictionTo256(map.data, map.height, map.width) }
+    return sampleOf(im, truths[i], predictionTo256(map.data, map.height, map.width))
   })
   const loaded = performance.now()
   const report = evaluateCategory(samples, options)

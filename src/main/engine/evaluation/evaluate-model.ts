@@ -12,7 +12,7 @@ import { encodeNpy } from '../io/npy'
 import { evaluateCategory } from '../metrics/evaluate-category'
 import type { EvalOptions, EvalSample, MetricsReport } from '../metrics/types'
 import { mapPathOf } from './map-folder'
-import { listTestImages, loadTruths, type TestImage } from './test-split'
+import { checkTestImages, listTestImages, loadTruths, sampleOf, type TestImage } from './test-split'
 
 export interface ModelEvaluationOptions extends EvalOptions {
   /** inference session options (providers, threads, batch) */
@@ -21,6 +21,11 @@ export interface ModelEvaluationOptions extends EvalOptions {
   mapsDir?: string
   onProgress?: (progress: InferenceProgress) => void
   signal?: AbortSignal
+  /**
+   * The test images to evaluate, in place of listing the category folder (e.g. labels and masks from
+   * the database); each with its path, defect folder, stem (names its map), label and mask or null.
+   */
+  tests?: TestImage[]
 }
 
 /** One test image's outcome. */
@@ -41,10 +46,13 @@ export interface ModelEvaluation {
   timing: { inference_ms: number; metrics_ms: number; total_ms: number; ms_per_image: number }
 }
 
-/** Runs `modelPath` on every test image of `categoryDir` and computes the METHOD.md metrics. */
+/**
+ * Runs `modelPath` on every test image of `categoryDir` (or on `options.tests`) and computes the
+ * METHOD.md metrics; anomalous images without a mask count for the image metrics only.
+ */
 export async function evaluateModel(modelPath: string, categoryDir: string, options: ModelEvaluationOptions = {}): Promise<ModelEvaluation> {
   const started = performance.now()
-  const tests = await listTestImages(categoryDir)
+  const tests = options.tests ? checkTestImages(options.tests) : await listTestImages(categoryDir)
   const truthsPending = loadTruths(tests) // masks decode while the model runs
   truthsPending.catch(() => undefined)
   const client = await InferenceClient.open(modelPath, { ...options.inference, topT: options.topT })
@@ -79,7 +87,7 @@ export async function evaluateModel(modelPath: string, categoryDir: string, opti
   }
   const inferred = performance.now()
   const truths = await truthsPending
-  const samples: EvalSample[] = tests.map((t, i) => ({ path: t.path, defect: t.defect, gt: truths[i], map: maps[i] }))
+  const samples: EvalSample[] = tests.map((t, i) => sampleOf(t, truths[i], maps[i]))
   const report = evaluateCategory(samples, options)
   const done = performance.now()
   return {

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Random } from '../random'
+import { providerOrder } from './providers'
 import { InferenceSessionRunner } from './session-runner'
 import type { ProviderFallback, ProviderName } from './types'
 
@@ -41,6 +42,10 @@ export interface BenchInferRun {
 /** What `destseg bench infer --json` prints. */
 export interface BenchInferResult {
   provider: ProviderName
+  /** the providers asked for, in order (CPU is always tried last) */
+  requested: ProviderName[]
+  /** what the session ran on, where known: the GPU's name (WebGPU adapter, CUDA device) or the CPU model; else null */
+  device: string | null
   threads: number
   size: number
   /** 'random': a freshly initialised DeSTSeg (random teacher); 'model': the given file's */
@@ -96,7 +101,7 @@ export async function benchInfer(options: BenchInferOptions = {}): Promise<Bench
       inputSize: options.modelPath ? undefined : size
     })
     try {
-      const { inputSize: s, provider, threads, fallbacks } = runner.info
+      const { inputSize: s, provider, threads, fallbacks, device } = runner.info
       for (const f of fallbacks) log(`execution provider '${f.provider}' unavailable (${f.reason}); using '${provider}'`)
       const random = new Random(7)
       const runs: BenchInferRun[] = []
@@ -115,6 +120,8 @@ export async function benchInfer(options: BenchInferOptions = {}): Promise<Bench
       }
       return {
         provider,
+        requested: providerOrder(options.providers),
+        device: device ?? null,
         threads,
         size: s,
         weights: options.modelPath ? 'model' : 'random',

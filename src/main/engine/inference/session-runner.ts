@@ -111,6 +111,7 @@ export class InferenceSessionRunner {
         modelPath,
         provider: created.provider,
         fallbacks: created.fallbacks,
+        ...(created.device !== undefined ? { device: created.device } : {}),
         inputSize,
         mapSize: inputSize / 4,
         threads: created.threads,

@@ -19,7 +19,7 @@ export const DEFAULT_BATCH = 8
 
 /** How an inference session is made. */
 export interface InferenceSessionOptions {
-  /** tried in order; the first that creates the session is used, else CPU (with the reasons); default ['cpu'] */
+  /** tried in order; the first that creates the session is used, else CPU (with the reasons); default env DESTSEG_PROVIDERS, else ['cpu'] */
   providers?: readonly ProviderName[]
   /** onnxruntime intra-op threads; default: all cores (os.availableParallelism()) */
   intraOpNumThreads?: number
@@ -44,6 +44,8 @@ export interface SessionInfo {
   provider: ProviderName
   /** providers tried before it, with why each failed */
   fallbacks: ProviderFallback[]
+  /** what it computes on, where known: the GPU's name (WebGPU adapter, CUDA device) or the CPU model */
+  device?: string
   /** S: the model's input is N x 3 x S x S */
   inputSize: number
   /** S / 4: the output map's side */

@@ -1,12 +1,15 @@
 /**
  * Times one training step of each phase on the active backend, as the trainer runs them (forward,
- * backward and the SGD update, inside tidy), with random weights and inputs: one warm-up step, then
+ * backward and the SGD update), with random weights and inputs: one warm-up step, then
  * the median of three.
+ * A step is timed until its losses have been read back (on a GPU, until its queued work has run).
  */
 import * as tf from '@tensorflow/tfjs'
+import { cpus } from 'node:os'
 import { SegmentationNet } from '../destseg/segmentation'
 import { StudentNet } from '../destseg/student'
 import { TeacherNet } from '../destseg/teacher'
+import { WEBGPU_BACKEND, webGpuAdapterInfo } from '../kernels/webgpu'
 import { segmentationOptimizer, segmentationStep, studentOptimizer, studentStep, type DeSTSegNets } from './phases'
 import { PRESETS } from './presets'
 import { chooseTrainingBackend } from './trainer'
@@ -28,11 +31,22 @@ export interface BenchTrainOptions {
 /** What `destseg bench train --json` prints. */
 export interface BenchTrainResult {
   backend: string
+  /** the backend asked for with --backend, or null for the best that trains */
+  requested: string | null
+  /** what it computed on: the WebGPU adapter's name on webgpu, else the CPU model */
+  device: string
+  /** why better or requested backends were not used (e.g. 'webgpu: no Vulkan loader ...'), or null */
+  fallback: string | null
   threads: number
   size: number
   batch: number
   student_step_ms: number
   seg_step_ms: number
+}
+
+/** The CPU's model name, for results computed on the CPU. */
+export function cpuName(): string {
+  return cpus()[0]?.model?.trim() || 'cpu'
 }
 
 function median(xs: number[]): number {
@@ -41,11 +55,11 @@ function median(xs: number[]): number {
 }
 
 /** Milliseconds of `fn` after one warm-up call: the median of BENCH_REPEATS calls. */
-function timeStep(fn: () => void, onStep: (ms: number, warmUp: boolean) => void): number {
+async function timeStep(fn: () => unknown, onStep: (ms: number, warmUp: boolean) => void): Promise<number> {
   const times: number[] = []
   for (let i = 0; i <= BENCH_REPEATS; i++) {
     const t0 = performance.now()
-    fn()
+    await fn()
     const ms = performance.now() - t0
     onStep(ms, i === 0)
     if (i > 0) times.push(ms)
@@ -59,7 +73,12 @@ export async function benchTrainSteps(options: BenchTrainOptions = {}): Promise<
   const log = options.log ?? (() => undefined)
   if (!(Number.isInteger(size) && size >= 32 && size % 32 === 0)) throw new Error(`size must be a multiple of 32, got ${size}`)
   if (!(Number.isInteger(batch) && batch >= 1 && batch * (size / 32) ** 2 >= 2)) throw new Error(`bad batch size ${batch} at size ${size}`)
-  const backend = await chooseTrainingBackend(options.backend ?? null, log)
+  const notes: string[] = []
+  const backend = await chooseTrainingBackend(options.backend ?? null, (m) => {
+    notes.push(m)
+    log(m)
+  })
+  const onGpu = backend.name === WEBGPU_BACKEND
 
   // Random weights: the teacher's values do not change the time, and no shared data is needed.
   const nets: DeSTSegNets = {
@@ -79,10 +98,19 @@ export async function benchTrainSteps(options: BenchTrainOptions = {}): Promise<
   const report = (phase: string) => (ms: number, warmUp: boolean) =>
     log(`${phase} step${warmUp ? ' (warm-up)' : ''}: ${(ms / 1000).toFixed(2)} s`)
   try {
-    const studentMs = timeStep(() => void studentStep(nets, opt1, normal, anomalous), report('student'))
-    const segMs = timeStep(() => void segmentationStep(nets, opt2, anomalous, mask), report('segmentation'))
+    const studentMs = await timeStep(
+      () => studentStep(nets, opt1, normal, anomalous),
+      report('student')
+    )
+    const segMs = await timeStep(
+      () => segmentationStep(nets, opt2, anomalous, mask),
+      report('segmentation')
+    )
     return {
       backend: backend.name,
+      requested: options.backend ?? null,
+      device: (onGpu ? webGpuAdapterInfo()?.name : undefined) ?? cpuName(),
+      fallback: notes.length > 0 ? notes.join('; ') : null,
       threads: backend.threads,
       size,
       batch,

@@ -6,7 +6,8 @@
  *    so frozen and detached) both see I_a; the segmentation net in training mode predicts Y from
  *    X = concat_k upsample(-norm(T_k) * norm(S_k)); L_seg = L_focal(gamma 4) + L_l1 (Eq. 7)
  *    against M at the output size; SGD on the segmentation net (res and head groups).
- * Each step runs inside tf.tidy and leaves no tensors behind; it returns the loss values.
+ * Each step queues its work inside tf.tidy, leaves no tensors behind and resolves with the loss values,
+ * read asynchronously (a GPU backend runs queued work later, and Node has no synchronous read of GPU data).
  */
 import * as tf from '@tensorflow/tfjs'
 import { segmentationInput, type SegmentationNet } from '../destseg/segmentation'
@@ -48,21 +49,23 @@ export function segmentationOptimizer(seg: SegmentationNet, lrRes: number, lrHea
  * Phase 1. normal I_n and anomalous I_a: [B, H, W, 3], ImageNet-normalised.
  * @returns L_cos of the batch (summed over the batch, as the reference does)
  */
-export function studentStep(
+export async function studentStep(
   nets: Pick<DeSTSegNets, 'teacher' | 'student'>,
   optimizer: Sgd,
   normal: tf.Tensor4D,
   anomalous: tf.Tensor4D
-): { cosine: number } {
-  return tf.tidy(() => {
+): Promise<{ cosine: number }> {
+  const loss = tf.tidy(() => {
     const t = nets.teacher.apply(normal) // T1..T3 of I_n
     const { value, grads } = tf.variableGrads(() => {
       const s = nets.student.apply(anomalous, true) // S1..S3 of I_a, BN in training mode
       return cosineDistanceLoss([t.t1, t.t2, t.t3], [s.s1, s.s2, s.s3])
     }, optimizer.variables())
     optimizer.step(grads)
-    return { cosine: value.dataSync()[0] }
+    return value
   })
+  const [cosine] = await readScalars([loss])
+  return { cosine }
 }
 
 /**
@@ -70,32 +73,41 @@ export function studentStep(
  * synthetic mask resized bilinearly to the output size and binarised at 0.5, see downsampleMask).
  * @returns L_focal and L_l1 (means over every pixel of the batch)
  */
-export function segmentationStep(
+export async function segmentationStep(
   nets: DeSTSegNets,
   optimizer: Sgd,
   anomalous: tf.Tensor4D,
   mask: tf.Tensor4D
-): { focal: number; l1: number } {
-  return tf.tidy(() => {
+): Promise<{ focal: number; l1: number }> {
+  const losses = tf.tidy(() => {
     // Outside variableGrads: nothing here is on the tape, so no gradient reaches T or S.
     const x = segmentationInput(nets.teacher.apply(anomalous), nets.student.apply(anomalous, false)) // [B, H/4, W/4, 448]
     tf.util.assert(
       x.shape[1] === mask.shape[1] && x.shape[2] === mask.shape[2],
       () => `mask ${JSON.stringify(mask.shape)} does not match the segmentation output ${JSON.stringify(x.shape.slice(0, 3))}`
     )
-    let focal = NaN
-    let l1 = NaN
+    let kept: tf.Scalar[] = []
     const { grads } = tf.variableGrads(() => {
       const y = nets.segmentation.apply(x, true) // [B, H/4, W/4, 1]
       const lf = focalLoss(y, mask, FOCAL_GAMMA)
       const ll = l1Loss(y, mask)
-      focal = lf.dataSync()[0]
-      l1 = ll.dataSync()[0]
+      kept = [tf.keep(lf), tf.keep(ll)]
       return tf.add(lf, ll) as tf.Scalar
     }, optimizer.variables())
     optimizer.step(grads)
-    return { focal, l1 }
+    return kept
   })
+  const [focal, l1] = await readScalars(losses)
+  return { focal, l1 }
+}
+
+/** The values of scalars (read asynchronously), which are then disposed. */
+async function readScalars(scalars: tf.Tensor[]): Promise<number[]> {
+  try {
+    return (await Promise.all(scalars.map((t) => t.data()))).map((v) => Number(v[0]))
+  } finally {
+    tf.dispose(scalars)
+  }
 }
 
 /** The tensors of a TrainBatch: normal, anomalous [B, H, W, 3] and mask [B, H/4, W/4, 1]. Dispose them. */

@@ -34,6 +34,7 @@ import {
   CHECKPOINT_FORMAT,
   type CheckpointState
 } from './checkpoint'
+import { cacheVariablesOnCpu } from '../kernels/webgpu'
 import { batchTensors, segmentationOptimizer, segmentationStep, studentOptimizer, studentStep, type DeSTSegNets } from './phases'
 import { validateRunConfig } from './presets'
 import { assignEntries, tensorEntries, writeTensorFile, type TensorEntry } from './tensor-file'
@@ -247,12 +248,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         cancelled = true
         break
       }
-      const losses: LossParts = tf.tidy(() => {
-        const t = batchTensors(batch)
-        return phase === 'student'
-          ? studentStep(nets, optimizers.student, t.normal, t.anomalous)
-          : segmentationStep(nets, optimizers.segmentation, t.anomalous, t.mask)
-      })
+      const t = batchTensors(batch)
+      let losses: LossParts
+      try {
+        losses =
+          phase === 'student'
+            ? await studentStep(nets, optimizers.student, t.normal, t.anomalous)
+            : await segmentationStep(nets, optimizers.segmentation, t.anomalous, t.mask)
+      } finally {
+        tf.dispose([t.normal, t.anomalous, t.mask])
+      }
       const loss = phase === 'student' ? losses.cosine! : losses.focal! + losses.l1!
       if (!Number.isFinite(loss)) {
         throw new UserError(`the ${phase} loss became ${loss} at step ${step + 1}; lower the learning rate`, 'DIVERGED')
@@ -284,8 +289,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const phaseChange = step === s1 && step < total
       // The student's momentum is not needed after phase 1: free it (and keep it out of checkpoints).
       if (step === s1) optimizers.student.dispose()
-      if (step < total && (step % config.checkpoint_every === 0 || phaseChange)) checkpoint()
+      if (step < total && (step % config.checkpoint_every === 0 || phaseChange)) {
+        await cacheVariablesOnCpu() // webgpu: checkpoints read the weights synchronously
+        checkpoint()
+      }
     }
+
+    await cacheVariablesOnCpu()
 
     if (cancelled) {
       if (!lastCheckpoint?.endsWith(checkpointName(step))) checkpoint()

@@ -8,6 +8,7 @@ import updateToSchemaVersion0010 from './0010-create-datasets'
 import updateToSchemaVersion0020 from './0020-create-textures'
 import updateToSchemaVersion0030 from './0030-create-runs'
 import updateToSchemaVersion0040 from './0040-create-inspections'
+import updateToSchemaVersion0060 from './0060-create-labels'
 
 export interface Migration {
   version: number
@@ -19,7 +20,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 10, up: updateToSchemaVersion0010 },
   { version: 20, up: updateToSchemaVersion0020 },
   { version: 30, up: updateToSchemaVersion0030 },
-  { version: 40, up: updateToSchemaVersion0040 }
+  { version: 40, up: updateToSchemaVersion0040 },
+  { version: 60, up: updateToSchemaVersion0060 }
 ]
 
 /** Throws unless versions are positive and strictly increasing. */
