@@ -5,33 +5,17 @@
  * the CSV has a row per test image. Needs the shared teacher weights and poppler-utils.
  */
 import Database from 'better-sqlite3'
-import { execFile } from 'node:child_process'
 import { existsSync, readFileSync, statSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { requireShared } from '../../src/main/config/paths'
 import { DEMO_THRESHOLD_NOTE, type DemoSummary } from '../../src/main/demo/demo'
 import { SHARED_TEACHER_DIR } from '../../src/main/demo/teacher-source'
 import { formatMetric } from '../../src/main/reports'
+import { destseg, destsegWithEnv, runCommand } from '../helpers/cli'
 import { tempDirs } from '../helpers/fixtures'
 
 const tempDir = tempDirs()
-const projectRoot = resolve(__dirname, '../..')
-const tsx = join(projectRoot, 'node_modules/.bin/tsx')
-
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((done) => {
-    execFile(command, args, { cwd: projectRoot, maxBuffer: 1 << 26, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
-      done({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr })
-    })
-  })
-}
 
 const METRICS = ['image_auroc', 'pixel_auroc', 'pixel_ap', 'iap', 'iap90', 'aupro'] as const
 
@@ -40,7 +24,7 @@ describe('destseg demo', () => {
     requireShared(SHARED_TEACHER_DIR)
     const out = join(tempDir(), 'demo')
     // A throw-away data folder: nothing of the user's is read or written (no teacher download either).
-    const demo = await run(tsx, ['src/main/cli/destseg.ts', 'demo', '--out', out, '--json'], { DESTSEG_DATA_DIR: tempDir() })
+    const demo = await destsegWithEnv({ DESTSEG_DATA_DIR: tempDir() }, 'demo', '--out', out, '--json')
     expect(demo.code, demo.stderr).toBe(0)
     const lines = demo.stdout.trim().split('\n')
     expect(lines).toHaveLength(1)
@@ -52,12 +36,12 @@ describe('destseg demo', () => {
     expect(demo.stderr).toMatch(/run 1: exporting[\s\S]*run 1: evaluating[\s\S]*run 1: done/)
     for (const file of Object.values(summary.reports)) expect(statSync(file).size, file).toBeGreaterThan(0)
 
-    const evaluate = await run(tsx, ['src/main/cli/destseg.ts', 'evaluate', '--model', summary.run_dir, '--dataset', summary.dataset, '--json'])
+    const evaluate = await destseg('evaluate', '--model', summary.run_dir, '--dataset', summary.dataset, '--json')
     expect(evaluate.code, evaluate.stderr).toBe(0)
     const printed = JSON.parse(evaluate.stdout) as Record<(typeof METRICS)[number] | 'images' | 'iap90_threshold', number | null>
     expect(printed.images).toBe(summary.metrics.images)
 
-    const text = await run('pdftotext', [summary.reports.pdf, '-'])
+    const text = await runCommand('pdftotext', [summary.reports.pdf, '-'])
     expect(text.code, text.stderr).toBe(0)
     const html = readFileSync(summary.reports.html, 'utf8')
     for (const key of METRICS) {
@@ -69,7 +53,7 @@ describe('destseg demo', () => {
     }
 
     const page = join(tempDir(), 'page')
-    const render = await run('pdftoppm', ['-png', '-r', '50', '-f', '1', '-l', '1', summary.reports.pdf, page])
+    const render = await runCommand('pdftoppm', ['-png', '-r', '50', '-f', '1', '-l', '1', summary.reports.pdf, page])
     expect(render.code, render.stderr).toBe(0)
     const png = readFileSync(`${page}-1.png`)
     expect(png.subarray(1, 4).toString()).toBe('PNG')

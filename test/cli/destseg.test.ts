@@ -1,35 +1,14 @@
 /** The CLI as a user runs it: a tsx child process, exit codes, one JSON object on stdout. */
 import Database from 'better-sqlite3'
-import { execFile } from 'node:child_process'
 import { cpSync, copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { requireShared } from '../../src/main/config/paths'
+import { destseg } from '../helpers/cli'
 import { dumpDatabase, makeMvtecCategory, tempDirs } from '../helpers/fixtures'
 import { writeImage, writeMask } from '../helpers/images'
 
 const tempDir = tempDirs()
-const projectRoot = resolve(__dirname, '../..')
-const tsx = join(projectRoot, 'node_modules/.bin/tsx')
-
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-function destseg(...args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    execFile(
-      tsx,
-      ['src/main/cli/destseg.ts', ...args],
-      { cwd: projectRoot, maxBuffer: 1 << 26 },
-      (err, stdout, stderr) => {
-        done({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr })
-      }
-    )
-  })
-}
 
 function dumpFile(path: string): Record<string, unknown> {
   const db = new Database(path, { readonly: true })

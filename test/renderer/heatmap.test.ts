@@ -8,7 +8,7 @@ import {
   regionOutline,
   upsampleBilinear,
   valueRange
-} from '../../src/renderer/src/utils/heatmap'
+} from '../../src/common/heatmap'
 
 describe('upsampleBilinear', () => {
   it('samples at half-pixel centres, clamped at the border (align_corners=False)', () => {

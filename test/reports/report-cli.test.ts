@@ -1,28 +1,12 @@
 /** `destseg report` as a user runs it (a tsx child process) against the review fixture's database. */
-import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { destseg } from '../helpers/cli'
 import { tempDirs } from '../helpers/fixtures'
 import { makeReviewFixture } from '../services/review-fixture'
 
 const tempDir = tempDirs()
-const projectRoot = resolve(__dirname, '../..')
-const tsx = join(projectRoot, 'node_modules/.bin/tsx')
-
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-function destseg(...args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    execFile(tsx, ['src/main/cli/destseg.ts', ...args], { cwd: projectRoot, maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
-      done({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr })
-    })
-  })
-}
 
 let root: string
 let dbPath: string

@@ -6,9 +6,8 @@
  * false negatives). A mixed folder (masks for crack, none for broken) reports per-metric image counts.
  * `destseg evaluate` on the run's model prints the same fields.
  */
-import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import type Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunCreateRequest } from '../../src/common/types/runs'
@@ -21,6 +20,7 @@ import { RunService } from '../../src/main/runs/run-service'
 import { ApiEventBus } from '../../src/main/services/events'
 import { openDatabase } from '../../src/main/store/db'
 import { imageResults, listEvaluations } from '../../src/main/store/repositories/results.repo'
+import { destseg } from '../helpers/cli'
 import { tempDirs } from '../helpers/fixtures'
 import { writeImage, writeMask } from '../helpers/images'
 
@@ -133,15 +133,7 @@ describe('image-level labels end to end', () => {
     expect(fp.cases.every((c) => c.label === 0 && c.has_mask === false)).toBe(true)
 
     // The CLI on the run's model prints the same
-    const projectRoot = resolve(__dirname, '../..')
-    const cli = await new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
-      execFile(
-        join(projectRoot, 'node_modules/.bin/tsx'),
-        ['src/main/cli/destseg.ts', 'evaluate', '--model', join(runDir, 'model.onnx'), '--dataset', folder, '--json'],
-        { cwd: projectRoot },
-        (err, stdout, stderr) => done({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr })
-      )
-    )
+    const cli = await destseg('evaluate', '--model', join(runDir, 'model.onnx'), '--dataset', folder, '--json')
     expect(cli.code, cli.stderr).toBe(0)
     const json = JSON.parse(cli.stdout) as Record<string, unknown>
     expect(json).toMatchObject({

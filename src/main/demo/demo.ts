@@ -15,6 +15,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { UserError } from '../../common/ipc/errors'
 import type { EvaluationListItem } from '../../common/types/result-queries'
+import type { EvaluationMetrics } from '../../common/types/results'
 import type { RunSummary } from '../../common/types/runs'
 import type { TrainProgress } from '../../common/types/training'
 import { writeReportFile, type ReportFormat } from '../reports'
@@ -51,17 +52,8 @@ export interface DemoOptions {
   signal?: AbortSignal
 }
 
-export interface DemoMetrics {
-  image_auroc: number | null
-  pixel_auroc: number | null
-  pixel_ap: number | null
-  iap: number | null
-  iap90: number | null
-  iap90_threshold: number | null
-  aupro: number | null
-  images: number
-  instances: number
-}
+/** The evaluation's metrics and counts. */
+export type DemoMetrics = EvaluationMetrics & { images: number; instances: number }
 
 export interface DemoSummary {
   out: string

@@ -15,7 +15,7 @@ import { loadTruths, sampleOf } from '../engine/evaluation/test-split'
 import { evaluateCategory } from '../engine/metrics/evaluate-category'
 import { predictionTo256 } from '../engine/metrics/protocol'
 import { currentLabels, labelsRevision } from '../store/repositories/labels.repo'
-import { getEvaluation, imageResults, insertEvaluation } from '../store/repositories/results.repo'
+import { getEvaluation, imageResults, insertEvaluation, reportColumns } from '../store/repositories/results.repo'
 import { layoutOf, toTestImage } from './current-labels'
 
 export async function reevaluateWithLabels(db: Database.Database, evaluationId: number): Promise<LabelReevaluation> {
@@ -41,17 +41,8 @@ export async function reevaluateWithLabels(db: Database.Database, evaluationId: 
       category_id: evaluation.category_id,
       model_path: evaluation.model_path,
       created_at: new Date().toISOString(),
-      image_auroc: report.image_auroc,
-      pixel_auroc: report.pixel_auroc,
-      pixel_ap: report.pixel_ap,
-      iap: report.iap,
-      iap90: report.iap90,
-      iap90_threshold: report.iap90_threshold,
-      aupro: report.aupro,
-      images: report.images,
-      instances: report.instances,
+      ...reportColumns(report),
       ms_per_image: null,
-      report,
       maps_dir: evaluation.maps_dir
     },
     scored.map((row) => ({ image_id: row.id, score: results.get(row.id)!.score, map_path: results.get(row.id)!.map_path }))

@@ -13,17 +13,7 @@ export function formatPercent(value: number): string {
   return Number.isFinite(value) ? `${(100 * value).toFixed(1)}%` : 'n/a'
 }
 
-/** Seconds as "1h05m", "4m07s" or "12s"; '—' when unknown. */
-export function formatDuration(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—'
-  const s = Math.max(0, Math.round(seconds))
-  const h = Math.floor(s / 3600)
-  const m = Math.floor((s % 3600) / 60)
-  const sec = s % 60
-  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`
-  if (m > 0) return `${m}m${String(sec).padStart(2, '0')}s`
-  return `${sec}s`
-}
+export { formatDuration } from '../../common/format'
 
 /** An ISO time as "2026-01-01 12:00:00 UTC" (reports are read elsewhere: no local time zone); '—' when unknown. */
 export function formatTime(iso: string | null | undefined): string {

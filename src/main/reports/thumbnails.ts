@@ -12,7 +12,7 @@ import { mapConcurrent } from '../datasets/concurrency'
 import { sharpFromBuffer } from '../datasets/image-io'
 import { readScoreMap } from '../engine/evaluation/map-folder'
 import { evaluationImages, type EvaluationImage } from '../store/repositories/review.repo'
-import { colormapLut, upsampleBilinear } from '../../renderer/src/utils/heatmap'
+import { colormapLut, upsampleBilinear } from '../../common/heatmap'
 
 /** Longer side of a thumbnail in pixels. */
 export const THUMB_SIDE = 160

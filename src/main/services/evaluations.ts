@@ -8,7 +8,7 @@ import { UserError } from '../../common/ipc/errors'
 import type { DatasetService } from '../datasets/dataset-service'
 import { resolveFolder } from '../datasets/files'
 import type { ModelEvaluation } from '../engine/evaluation/evaluate-model'
-import { insertEvaluation } from '../store/repositories/results.repo'
+import { insertEvaluation, reportColumns } from '../store/repositories/results.repo'
 
 export interface StoreEvaluationRequest {
   categoryDir: string
@@ -51,17 +51,8 @@ export async function storeEvaluation(db: Database.Database, datasets: DatasetSe
       category_id: categoryId,
       model_path: req.modelPath,
       created_at: new Date().toISOString(),
-      image_auroc: report.image_auroc,
-      pixel_auroc: report.pixel_auroc,
-      pixel_ap: report.pixel_ap,
-      iap: report.iap,
-      iap90: report.iap90,
-      iap90_threshold: report.iap90_threshold,
-      aupro: report.aupro,
-      images: report.images,
-      instances: report.instances,
+      ...reportColumns(report),
       ms_per_image: timing.ms_per_image,
-      report,
       maps_dir: req.mapsDir
     },
     rows

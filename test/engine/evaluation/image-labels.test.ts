@@ -4,15 +4,15 @@
  * reason when no anomalous image has a mask; a defect image with an empty mask is a warning; each
  * metric says how many images it used. Fully masked data scores exactly as before.
  */
-import { execFile } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { evaluateMapsFolder } from '../../../src/main/engine/evaluation/evaluate-maps'
 import { listTestImages, type TestImage } from '../../../src/main/engine/evaluation/test-split'
 import { encodeNpy } from '../../../src/main/engine/io/npy'
 import { evaluateCategory } from '../../../src/main/engine/metrics/evaluate-category'
 import { EVAL_PIXELS, EVAL_SIZE, type EvalSample } from '../../../src/main/engine/metrics/types'
+import { destseg } from '../../helpers/cli'
 import { tempDirs } from '../../helpers/fixtures'
 import { writeImage, writeMask } from '../../helpers/images'
 
@@ -168,14 +168,7 @@ describe('destseg evaluate-maps --json', () => {
     const { category, maps } = await mixedFolder()
     // crack/001 gets an empty mask: a warning naming it
     await writeMask(join(category, 'ground_truth', 'crack', '001_mask.png'), 24, 24, 0)
-    const projectRoot = resolve(__dirname, '../../..')
-    const run = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-      new Promise((done) =>
-        execFile(join(projectRoot, 'node_modules/.bin/tsx'), ['src/main/cli/destseg.ts', ...args], { cwd: projectRoot }, (err, stdout, stderr) =>
-          done({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr })
-        )
-      )
-    const out = await run('evaluate-maps', '--dataset', category, '--maps', maps, '--json')
+    const out = await destseg('evaluate-maps', '--dataset', category, '--maps', maps, '--json')
     expect(out.stderr).toBe('')
     expect(out.code).toBe(0)
     const json = JSON.parse(out.stdout) as Record<string, unknown>

@@ -5,38 +5,23 @@
  * resizes; test/fixtures/metrics/make_metrics_fixture.py) to 1e-4 on every metric. The maps are
  * regenerated here from the seed (./synthetic-maps.ts); only the expected values are committed.
  */
-import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { rmSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { UserError } from '../../../src/common/ipc/errors'
 import { requireShared } from '../../../src/main/config/paths'
 import { evaluateMapsFolder } from '../../../src/main/engine/evaluation/evaluate-maps'
 import { mapPathOf } from '../../../src/main/engine/evaluation/map-folder'
 import { listTestImages, loadTruths, type TestImage } from '../../../src/main/engine/evaluation/test-split'
+import { destseg } from '../../helpers/cli'
 import { makeMvtecCategory, tempDirs } from '../../helpers/fixtures'
 import { loadFixture, type ExpectedMetrics } from './fixture'
 import { writeSyntheticMaps } from './synthetic-maps'
 
 const tempDir = tempDirs()
-const projectRoot = resolve(__dirname, '../../..')
 const fixture = loadFixture()
 const METRICS = ['image_auroc', 'pixel_auroc', 'pixel_ap', 'iap', 'iap90', 'iap90_threshold', 'aupro'] as const
-
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-function destseg(...args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    execFile(join(projectRoot, 'node_modules/.bin/tsx'), ['src/main/cli/destseg.ts', ...args], { cwd: projectRoot }, (err, stdout, stderr) =>
-      done({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr })
-    )
-  })
-}
 
 /** np.packbits (big-endian bit order) of a 0/1 array. */
 function packBits(bits: Uint8Array): Buffer {

@@ -1,22 +1,12 @@
 /** `destseg train` and `destseg bench train` as a user runs them (tsx child processes). */
-import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { requireShared } from '../../../src/main/config/paths'
+import { destseg } from '../../helpers/cli'
 import { tempDirs } from '../../helpers/fixtures'
 
 const tempDir = tempDirs()
-const projectRoot = resolve(__dirname, '../../..')
-const tsx = join(projectRoot, 'node_modules/.bin/tsx')
-
-function destseg(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(tsx, ['src/main/cli/destseg.ts', ...args], { cwd: projectRoot, maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
-      done({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr })
-    })
-  })
-}
 
 const lines = (stdout: string): Record<string, unknown>[] =>
   stdout

@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3'
 import type { Split } from '../../../common/types/datasets'
+import type { ImageRecord } from './datasets.repo'
 
 type DB = Database.Database
 
@@ -45,17 +46,8 @@ export interface MaskVersionRow {
 export type NewMaskVersion = Omit<MaskVersionRow, 'id' | 'version' | 'revision'>
 
 /** An image with its label and mask as they are now: the latest change and mask version win over the import. */
-export interface CurrentLabelRow {
-  id: number
-  dataset_id: number
-  category_id: number
-  path: string
-  rel_path: string
-  split: Split
-  defect_type: string
-  label: 0 | 1
-  width: number
-  height: number
+export interface CurrentLabelRow
+  extends Pick<ImageRecord, 'id' | 'dataset_id' | 'category_id' | 'path' | 'rel_path' | 'split' | 'defect_type' | 'label' | 'width' | 'height'> {
   imported_split: Split
   imported_defect_type: string
   imported_label: 0 | 1

@@ -3,6 +3,7 @@
  * rows in one transaction (insertEvaluation), so a stored evaluation is always complete.
  */
 import type Database from 'better-sqlite3'
+import type { MetricsReport } from '../../../common/types/metrics'
 import type { EvaluationMetrics, EvaluationSummary, ImageResult } from '../../../common/types/results'
 
 type DB = Database.Database
@@ -29,6 +30,12 @@ export type NewImageResult = Omit<ImageResult, 'evaluation_id'>
 
 const SUMMARY_COLUMNS = `id, run_id, category_id, model_path, created_at, image_auroc, pixel_auroc, pixel_ap, iap, iap90,
   iap90_threshold, aupro, images, instances, ms_per_image, maps_dir`
+
+/** The columns of an evaluations row that copy a report's numbers; the report itself goes along. */
+export function reportColumns(report: MetricsReport): EvaluationMetrics & Pick<NewEvaluation, 'images' | 'instances' | 'report'> {
+  const { image_auroc, pixel_auroc, pixel_ap, iap, iap90, iap90_threshold, aupro, images, instances } = report
+  return { image_auroc, pixel_auroc, pixel_ap, iap, iap90, iap90_threshold, aupro, images, instances, report }
+}
 
 /** Inserts an evaluation and every image result in one transaction; returns its id. */
 export function insertEvaluation(db: DB, evaluation: NewEvaluation, results: readonly NewImageResult[]): number {

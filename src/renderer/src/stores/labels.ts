@@ -9,7 +9,7 @@ import type { FeedbackVerdict, ImageLabel, LabelExportOutcome, LabelReevaluation
 import type { Split } from '@common/types/datasets'
 import type { EvaluationListItem } from '@common/types/result-queries'
 import { api } from '@renderer/api'
-import type { SquareMap } from '@renderer/utils/heatmap'
+import type { SquareMap } from '@common/heatmap'
 import { useAppStore } from './app'
 import { newJobId } from './jobs'
 
