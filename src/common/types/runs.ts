@@ -15,6 +15,7 @@ export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['training', 'exporting
 /** The hyperparameters a run may set; the rest of RunConfig (folders, teacher, backend) comes from elsewhere. */
 export interface RunHyperparameters {
   size: number
+  student_size: number
   batch: number
   student_steps: number
   segmentation_steps: number

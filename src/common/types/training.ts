@@ -33,8 +33,13 @@ export interface RunConfig {
   dataset: string
   /** folder of anomaly-source textures (DTD) */
   textures: string
-  /** input side in pixels, a multiple of 32 */
+  /** input side in pixels, a multiple of 32: phase 2's and the exported model's */
   size: number
+  /**
+   * phase 1's input side (the de-noising student is fully convolutional, so it can learn on smaller
+   * images than the segmentation net); a multiple of 32. Missing in runs of older versions: `size`.
+   */
+  student_size?: number
   batch: number
   /** phase-1 steps (de-noising student) */
   student_steps: number

@@ -101,7 +101,7 @@ export function reportBlocks(model: ReportModel): ReportBlock[] {
       ['Model', e.model_path],
       ...(config
         ? ([
-            ['Input size / batch', `${v(config.size)} px / ${v(config.batch)}`],
+            ['Input size / batch', `${config.student_size && config.student_size !== config.size ? `${config.student_size} px (phase 1), ` : ''}${v(config.size)} px / ${v(config.batch)}`],
             ['Steps (student + segmentation)', `${v(config.student_steps)} + ${v(config.segmentation_steps)}`],
             ['Learning rates (student, res, head)', `${v(config.lr_student)}, ${v(config.lr_res)}, ${v(config.lr_head)}`],
             ['Momentum / weight decay', `${v(config.momentum)} / ${v(config.weight_decay)}`],

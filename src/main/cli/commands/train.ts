@@ -22,6 +22,7 @@ const CONFIG_OPTIONS = [
   'preset',
   'seed',
   'size',
+  'student-size',
   'batch',
   'student-steps',
   'seg-steps',
@@ -64,7 +65,7 @@ export const trainCommand: CliCommand = {
   summary: 'train DeSTSeg on a category folder (train/good) in a worker thread; Ctrl-C cancels with a checkpoint',
   usage:
     '--dataset <category folder> [--textures <folder>] [--preset quick|tiny|paper] [--out <run dir>] [--seed N] ' +
-    '[--size N] [--batch N] [--student-steps N] [--seg-steps N] [--lr-student X] [--lr-res X] [--lr-head X] ' +
+    '[--size N] [--student-size N] [--batch N] [--student-steps N] [--seg-steps N] [--lr-student X] [--lr-res X] [--lr-head X] ' +
     '[--checkpoint-every N] [--opacity reference|paper] [--augment none|rotate|rotate90] [--backend wasm|cpu|...] ' +
     '[--prefetch N] [--json]\n       destseg train --out <run dir> --resume [--json]',
   async run(args) {
@@ -78,6 +79,7 @@ export const trainCommand: CliCommand = {
         out: { type: 'string' },
         seed: { type: 'string' },
         size: { type: 'string' },
+        'student-size': { type: 'string' },
         batch: { type: 'string' },
         'student-steps': { type: 'string' },
         'seg-steps': { type: 'string' },
@@ -114,6 +116,7 @@ export const trainCommand: CliCommand = {
         textures: values.textures ? userPath(values.textures) : requireShared(DEFAULT_TEXTURES),
         seed: parseNumber(values.seed, 'seed', (n) => intAtLeast(0)(n) && n <= Number.MAX_SAFE_INTEGER, 'a non-negative integer'),
         size: parseNumber(values.size, 'size', (n) => intAtLeast(32)(n) && n % 32 === 0, 'a multiple of 32'),
+        student_size: parseNumber(values['student-size'], 'student-size', (n) => intAtLeast(32)(n) && n % 32 === 0, 'a multiple of 32'),
         batch: parseNumber(values.batch, 'batch', intAtLeast(1), 'a positive integer'),
         student_steps: parseNumber(values['student-steps'], 'student-steps', intAtLeast(0), 'an integer >= 0'),
         segmentation_steps: parseNumber(values['seg-steps'], 'seg-steps', intAtLeast(0), 'an integer >= 0'),
@@ -141,7 +144,7 @@ export const trainCommand: CliCommand = {
     process.on('SIGINT', onSigint)
     const client = new TrainingClient()
     try {
-      if (!json) console.log(`training ${config.preset} (${config.size} px, batch ${config.batch}, ${config.student_steps} + ${config.segmentation_steps} steps) into ${runDir}`)
+      if (!json) console.log(`training ${config.preset} (${config.student_size ?? config.size}/${config.size} px, batch ${config.batch}, ${config.student_steps} + ${config.segmentation_steps} steps) into ${runDir}`)
       const result = await client.train(
         { config, run_dir: runDir, resume: values.resume ?? false, prefetch },
         {

@@ -2,8 +2,10 @@
  * Training presets and RunConfig construction/validation. All use the reference optimiser settings.
  *  - paper: the reference run (METHOD.md): 256 px, batch 32, 1000 + 4000 steps. A GPU-sized job
  *    (about 11 days at wasm's measured per-image speed here).
- *  - quick: 128 px, batch 4, 300 + 300 steps: about an hour on wasm here (measured 2.8-2.9 s per
- *    phase-1 step and 7.2-7.9 s per phase-2 step); see the README's "Training" section.
+ *  - quick: batch 4; phase 1 at 128 px for 300 steps (2.6-2.9 s a step on wasm here), phase 2 and the
+ *    model at 256 px for 400 steps (9-10 s a step with 2 threads): about 75 minutes. Training the
+ *    student small and the segmentation net at full size keeps 64x64 maps for small defects; see
+ *    the README's "Training" section for its measured quality.
  *  - tiny: for tests: 32 px, batch 2, 4 + 4 steps, a checkpoint every 2; both losses fall over
  *    those steps (checked for seeds 0-5).
  */
@@ -15,6 +17,7 @@ import type { PresetName, RunConfig } from './types'
 export type PresetValues = Pick<
   RunConfig,
   | 'size'
+  | 'student_size'
   | 'batch'
   | 'student_steps'
   | 'segmentation_steps'
@@ -31,7 +34,7 @@ const REFERENCE_OPTIM = { lr_student: 0.4, lr_res: 0.1, lr_head: 0.01, momentum:
 
 export const PRESETS: Readonly<Record<PresetName, Readonly<PresetValues>>> = {
   paper: { size: 256, batch: 32, student_steps: 1000, segmentation_steps: 4000, ...REFERENCE_OPTIM, checkpoint_every: 100 },
-  quick: { size: 128, batch: 4, student_steps: 300, segmentation_steps: 300, ...REFERENCE_OPTIM, checkpoint_every: 25 },
+  quick: { size: 256, student_size: 128, batch: 4, student_steps: 300, segmentation_steps: 400, ...REFERENCE_OPTIM, checkpoint_every: 25 },
   tiny: { size: 32, batch: 2, student_steps: 4, segmentation_steps: 4, ...REFERENCE_OPTIM, checkpoint_every: 2 }
 }
 
@@ -59,6 +62,8 @@ export function makeRunConfig(input: RunConfigInput): RunConfig {
     backend: null,
     ...definedOnly(input)
   }
+  // a preset's student size goes with its own input size; a size of one's own trains both phases on it
+  if (input.student_size === undefined && (input.size !== undefined || preset.student_size === undefined)) config.student_size = config.size
   validateRunConfig(config)
   return config
 }
@@ -83,9 +88,13 @@ export function validateRunConfig(c: RunConfig): void {
   if (!c.textures) bad('textures is required')
   int(c.size, 'size', 32)
   if (c.size % 32 !== 0) bad(`size must be a multiple of 32, got ${c.size}`)
+  const studentSize = c.student_size ?? c.size
+  int(studentSize, 'student_size', 32)
+  if (studentSize % 32 !== 0) bad(`student_size must be a multiple of 32, got ${studentSize}`)
   int(c.batch, 'batch', 1)
   // BatchNorm in training needs more than one value per channel; the student's layer4 is size/32 square.
-  if (c.batch * (c.size / 32) ** 2 < 2) bad(`batch must be at least 2 at size ${c.size} (batch statistics of a 1x1 feature map)`)
+  const smallest = Math.min(c.size, studentSize)
+  if (c.batch * (smallest / 32) ** 2 < 2) bad(`batch must be at least 2 at size ${smallest} (batch statistics of a 1x1 feature map)`)
   int(c.student_steps, 'student_steps', 0)
   int(c.segmentation_steps, 'segmentation_steps', 0)
   if (c.student_steps + c.segmentation_steps === 0) bad('no steps to run')

@@ -54,8 +54,10 @@ export interface TrainOptions {
 /** Steps averaged for final_losses and the speed estimate. */
 const RECENT = 10
 /**
- * Until phase 2 has been timed, its step is estimated as this many phase-1 steps (measured on wasm
- * with the training kernels, 128 px batch 4: 7.2 s vs 2.8 s; PyTorch at 256 px: 8.5 s vs 1.7 s).
+ * Until phase 2 has been timed, its step is estimated as this many phase-1 steps at the same size
+ * (measured on wasm with the training kernels, 128 px batch 4: 7.2 s vs 2.8 s; PyTorch at 256 px:
+ * 8.5 s vs 1.7 s), times (phase-2 size / phase-1 size)^1.4 (a phase-2 step at 256 px took 2.6x one
+ * at 128 px here).
  */
 const PHASE2_COST_RATIO = 2.6
 
@@ -227,11 +229,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       return path
     }
 
-    source = createBatchSource(spec, {
-      end: total,
-      depth: Math.max(request.prefetch ?? 2, 0),
-      thread: (request.prefetch ?? 2) > 0 ? 'worker' : 'inline'
-    })
+    // One batch source per input size: phase 1's (student_size), then phase 2's where it differs.
+    const studentSize = config.student_size ?? config.size
+    const sizeAt = (at: number): number => (at < s1 ? studentSize : config.size)
+    let sourceSize = sizeAt(step)
+    const sourceFor = (size: number): BatchSource =>
+      createBatchSource(
+        { ...spec, size },
+        {
+          end: size === config.size ? total : s1,
+          depth: Math.max(request.prefetch ?? 2, 0),
+          thread: (request.prefetch ?? 2) > 0 ? 'worker' : 'inline'
+        }
+      )
+    source = sourceFor(sourceSize)
     const stepTimes: Record<Phase, number[]> = { student: [], segmentation: [] }
     let cancelled = false
     while (step < total) {
@@ -243,6 +254,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       const phase: Phase = step < s1 ? 'student' : 'segmentation'
       const t0 = performance.now()
+      if (sizeAt(step) !== sourceSize) {
+        await source.close()
+        sourceSize = sizeAt(step)
+        source = sourceFor(sourceSize)
+      }
       const batch = await source.get(step)
       if (signal?.aborted) {
         cancelled = true
@@ -270,7 +286,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
       const perStep = mean(stepTimes[phase])
       const phaseLeft = phase === 'student' ? s1 - step : total - step
-      const phase2Step = stepTimes.segmentation.length > 0 ? mean(stepTimes.segmentation) : perStep * PHASE2_COST_RATIO
+      const phase2Step =
+        stepTimes.segmentation.length > 0 ? mean(stepTimes.segmentation) : perStep * PHASE2_COST_RATIO * (config.size / studentSize) ** 1.4
       const progress: TrainProgress = {
         phase,
         step: phase === 'student' ? step : step - s1,
