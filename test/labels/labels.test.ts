@@ -9,6 +9,7 @@ import { DatasetService } from '../../src/main/datasets/dataset-service'
 import { LabelService } from '../../src/main/labels/label-service'
 import { readBinaryMask } from '../../src/main/labels/mask-files'
 import { openDatabase } from '../../src/main/store/db'
+import { countSplitDefects, queryImages } from '../../src/main/store/repositories/datasets.repo'
 import { insertEvaluation } from '../../src/main/store/repositories/results.repo'
 import { makeMvtecCategory, tempDirs } from '../helpers/fixtures'
 
@@ -125,6 +126,21 @@ describe('label service', () => {
     expect(s.labels.relabel({ imageId: good, defectType: 'good' }).revision).toBe(back.revision) // no change, no revision
     expect(s.labels.addDefectType({ categoryId: s.categoryId, name: 'dent' })).toEqual(['crack', 'dent', 'hole', 'scratch'])
     expect(() => s.labels.addDefectType({ categoryId: s.categoryId, name: 'good' })).toThrow(/normal label/)
+  })
+
+  it('shows the current labels in the gallery and the dataset counts', () => {
+    const id = s.imageId('test/good/001.png')
+    const datasetId = (s.db.prepare('SELECT dataset_id FROM images WHERE id = ?').get(id) as { dataset_id: number }).dataset_id
+    const count = (defect: string): { images: number; masks: number } | undefined =>
+      countSplitDefects(s.db, datasetId).find((c) => c.split === 'test' && c.defect_type === defect)
+    const goodBefore = count('good')!.images
+    s.labels.relabel({ imageId: id, defectType: 'dent' })
+    const page = queryImages(s.db, { datasetId, defectType: 'dent', offset: 0, limit: 10 })
+    expect(page.images).toMatchObject([{ id, split: 'test', defect_type: 'dent', label: 1, has_mask: false }])
+    expect(count('dent')).toMatchObject({ images: 1, masks: 0 })
+    expect(count('good')!.images).toBe(goodBefore - 1)
+    s.labels.relabel({ imageId: id, defectType: 'good' })
+    expect(queryImages(s.db, { datasetId, defectType: 'dent', offset: 0, limit: 10 }).total).toBe(0)
   })
 
   it('feedback: a false alarm joins the training set, a true defect the test set', async () => {

@@ -73,7 +73,7 @@ describe('migration 0030: runs and results', () => {
     for (const table of ['datasets', 'categories', 'images', 'texture_sources']) expect(after[table]).toEqual(before[table])
     for (const table of ['runs', 'evaluations', 'image_results', 'thresholds', 'verdicts']) expect(after[table]).toEqual([])
     const strict = db
-      .prepare<[], { name: string; strict: number }>("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'")
+      .prepare<[], { name: string; strict: number }>("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%'")
       .all()
     expect(strict.every((t) => t.strict === 1)).toBe(true)
     db.close()

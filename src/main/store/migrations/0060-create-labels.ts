@@ -17,6 +17,8 @@ import type Database from 'better-sqlite3'
  * revision it made. evaluations.labels_revision is the category's revision when the evaluation was
  * stored (a trigger fills it when the writer leaves it NULL), so "labels changed since this run"
  * is a comparison of two numbers.
+ * current_images (a view): each image with its current split, defect type, label and whether it has
+ * a mask now; the gallery and the dataset counts read it.
  */
 export default function updateToSchemaVersion0060(db: Database.Database): void {
   db.exec(`
@@ -80,5 +82,16 @@ export default function updateToSchemaVersion0060(db: Database.Database): void {
          SET labels_revision = COALESCE((SELECT revision FROM label_revisions WHERE category_id = NEW.category_id), 0)
        WHERE id = NEW.id;
     END;
+
+    CREATE VIEW current_images AS
+    SELECT i.id, i.dataset_id, i.category_id, i.path, i.rel_path,
+           COALESCE(c.split, i.split) AS split,
+           COALESCE(c.defect_type, i.defect_type) AS defect_type,
+           COALESCE(c.label, i.label) AS label,
+           i.width, i.height,
+           CASE WHEN v.id IS NULL THEN EXISTS (SELECT 1 FROM masks m WHERE m.image_id = i.id) ELSE v.path IS NOT NULL END AS has_mask
+      FROM images i
+      LEFT JOIN label_changes c ON c.id = (SELECT MAX(id) FROM label_changes WHERE image_id = i.id)
+      LEFT JOIN mask_versions v ON v.id = (SELECT id FROM mask_versions WHERE image_id = i.id ORDER BY version DESC LIMIT 1);
   `)
 }

@@ -168,9 +168,10 @@ export function getMask(db: DB, imageId: number): MaskRecord | undefined {
   return db.prepare<[number], MaskRecord>('SELECT * FROM masks WHERE image_id = ?').get(imageId)
 }
 
+/** Images and masks per category, split and defect type, by the current labels (edits included). */
 export function countSplitDefects(db: DB, datasetId: number): SplitDefectCount[] {
-  const sql = `SELECT i.category_id, i.split, i.defect_type, COUNT(*) AS images, COUNT(m.id) AS masks
-               FROM images i LEFT JOIN masks m ON m.image_id = i.id
+  const sql = `SELECT i.category_id, i.split, i.defect_type, COUNT(*) AS images, SUM(i.has_mask) AS masks
+               FROM current_images i
                WHERE i.dataset_id = ? GROUP BY i.category_id, i.split, i.defect_type`
   return db.prepare<[number], SplitDefectCount>(sql).all(datasetId)
 }
@@ -179,7 +180,7 @@ type ImageListRow = Omit<ImageRow, 'has_mask'> & { has_mask: number }
 
 const toImageRow = ({ has_mask, ...rest }: ImageListRow): ImageRow => ({ ...rest, has_mask: has_mask === 1 })
 
-/** One page of images in category order (split, defect type, relative path). */
+/** One page of images with their current labels (edits included), in category order (split, defect type, relative path). */
 export function queryImages(
   db: DB,
   q: Required<Pick<ImageQuery, 'offset' | 'limit'>> & ImageQuery
@@ -198,11 +199,11 @@ export function queryImages(
   }
   const filter = where.join(' AND ')
   const total = db
-    .prepare<typeof params, { n: number }>(`SELECT COUNT(*) AS n FROM images i WHERE ${filter}`)
+    .prepare<typeof params, { n: number }>(`SELECT COUNT(*) AS n FROM current_images i WHERE ${filter}`)
     .get(params)!.n
   const sql = `SELECT i.id, i.dataset_id, i.category_id, i.path, i.rel_path, i.split, i.defect_type, i.label, i.width, i.height,
-                      EXISTS (SELECT 1 FROM masks m WHERE m.image_id = i.id) AS has_mask
-               FROM images i WHERE ${filter}
+                      i.has_mask
+               FROM current_images i WHERE ${filter}
                ORDER BY i.category_id, i.split, i.defect_type, i.rel_path LIMIT @limit OFFSET @offset`
   return { total, images: db.prepare<typeof params, ImageListRow>(sql).all(params).map(toImageRow) }
 }
