@@ -22,6 +22,7 @@ import { l1Loss } from '../../../src/main/engine/losses/l1'
 import { dilatedConv2d } from '../../../src/main/engine/nn/dilated-conv'
 import { resizeBilinear } from '../../../src/main/engine/nn/resize'
 import { FOCAL_GAMMA } from '../../../src/main/engine/trainer/phases'
+import { scaledMaxDiff } from './compare'
 
 /** Tolerance on max |diff| / max(1, max |cpu|): float32 with different summation orders. */
 export const WEBGPU_TOLERANCE = 2e-3
@@ -142,23 +143,11 @@ export async function runOn(backend: 'cpu' | 'webgpu', fn: () => tf.Tensor[]): P
   return values.map((v) => Float32Array.from(v))
 }
 
-/** max |a - b| / max(1, max |b|): absolute for values up to 1, relative to the largest beyond. */
-export function scaledDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`)
-  let diff = 0
-  let scale = 1
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]))
-    scale = Math.max(scale, Math.abs(b[i]))
-  }
-  return diff / scale
-}
-
 /** The worst scaled difference over every output of case `name`, webgpu against cpu. */
 export async function compareCase(name: string): Promise<number> {
   const fn = WEBGPU_CASES[name]
   const gpu = await runOn('webgpu', fn)
   const cpu = await runOn('cpu', fn)
   if (gpu.length !== cpu.length) throw new Error(`${name}: ${gpu.length} outputs on webgpu, ${cpu.length} on cpu`)
-  return Math.max(...cpu.map((c, i) => scaledDiff(gpu[i], c)))
+  return Math.max(...cpu.map((c, i) => scaledMaxDiff(gpu[i], c)))
 }
