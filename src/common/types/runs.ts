@@ -1,5 +1,5 @@
 /** Plain-JSON types of training runs as the API serves them (the Runs page). */
-import type { BackendReport, NormalAugmentation, OpacityMode, PresetName, RunConfig, TeacherSource, TrainProgress } from './training'
+import type { BackendReport, NormalAugmentation, OpacityMode, PresetName, RunConfig, TeacherSource, TextureColour, TrainProgress } from './training'
 
 /**
  * queued -> training -> (exporting -> evaluating ->) done; cancelled and failed runs can be resumed
@@ -22,12 +22,14 @@ export interface RunHyperparameters {
   lr_student: number
   lr_res: number
   lr_head: number
+  lr_decay: number
   momentum: number
   weight_decay: number
   checkpoint_every: number
   seed: number
   opacity: OpacityMode
   augmentation: NormalAugmentation
+  texture_colour: TextureColour
 }
 
 export type HyperparameterKey = keyof RunHyperparameters
@@ -91,6 +93,7 @@ export interface HyperparameterInfo {
   kind: 'integer' | 'number' | 'choice'
   choices?: string[]
   min?: number
+  max?: number
   /** values must be multiples of this (size: 32) */
   multiple_of?: number
 }

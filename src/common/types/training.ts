@@ -19,6 +19,12 @@ export type OpacityMode = 'reference' | 'paper'
 /** Augmentation of the normal image before synthesis: none, +-5 degrees, or quarter turns plus +-5 degrees. */
 export type NormalAugmentation = 'none' | 'rotate' | 'rotate90'
 
+/**
+ * The colour of the anomaly texture A: 'as_is' (the reference: DTD's colours, also on grey
+ * products) or 'match' (A turned grey, ITU-R 601 luma, wherever the normal image is grey).
+ */
+export type TextureColour = 'as_is' | 'match'
+
 /** Where the teacher comes from. 'random' exists for tests only and must be asked for. */
 export type TeacherSource =
   | { kind: 'npy'; dir?: string }
@@ -51,6 +57,11 @@ export interface RunConfig {
   lr_res: number
   /** phase-2 learning rate of the ASPP head (reference 0.01) */
   lr_head: number
+  /**
+   * fraction of phase 2's steps, at its end, over which both phase-2 learning rates fall linearly
+   * towards 0 (0 or missing: constant, as the reference code and the paper)
+   */
+  lr_decay?: number
   /** SGD momentum (0.9) */
   momentum: number
   /** SGD weight decay (1e-4) */
@@ -60,6 +71,8 @@ export interface RunConfig {
   opacity: OpacityMode
   /** augmentation of the normal image before synthesis (a per-dataset setting) */
   augmentation: NormalAugmentation
+  /** colour of the anomaly textures; missing in runs of older versions: 'as_is' */
+  texture_colour?: TextureColour
   /** write a checkpoint every N steps (and at a cancel, and at the phase change) */
   checkpoint_every: number
   /** where the frozen teacher comes from; 'random' only for tests, never implied */

@@ -103,9 +103,9 @@ export function reportBlocks(model: ReportModel): ReportBlock[] {
         ? ([
             ['Input size / batch', `${config.student_size && config.student_size !== config.size ? `${config.student_size} px (phase 1), ` : ''}${v(config.size)} px / ${v(config.batch)}`],
             ['Steps (student + segmentation)', `${v(config.student_steps)} + ${v(config.segmentation_steps)}`],
-            ['Learning rates (student, res, head)', `${v(config.lr_student)}, ${v(config.lr_res)}, ${v(config.lr_head)}`],
+            ['Learning rates (student, res, head)', `${v(config.lr_student)}, ${v(config.lr_res)}, ${v(config.lr_head)}${config.lr_decay ? `; phase 2's last ${Math.round(config.lr_decay * 100)} % decays linearly` : ''}`],
             ['Momentum / weight decay', `${v(config.momentum)} / ${v(config.weight_decay)}`],
-            ['Seed / opacity / augmentation', `${v(config.seed)} / ${v(config.opacity)} / ${v(config.augmentation)}`],
+            ['Seed / opacity / augmentation / texture colour', `${v(config.seed)} / ${v(config.opacity)} / ${v(config.augmentation)} / ${v(config.texture_colour ?? 'as_is')}`],
             ['Textures', v(config.textures)]
           ] as Array<[string, string]>)
         : [])

@@ -5,7 +5,7 @@
 import type { HyperparameterInfo, HyperparameterKey, RunHyperparameters, RunPresets } from '../../common/types/runs'
 import type { PresetName } from '../../common/types/training'
 import { makeRunConfig, PRESET_NAMES } from '../engine/trainer/presets'
-import { NORMAL_AUGMENTATIONS, OPACITY_MODES } from '../engine/synthesis/anomaly-synthesizer'
+import { NORMAL_AUGMENTATIONS, OPACITY_MODES, TEXTURE_COLOURS } from '../engine/synthesis/anomaly-synthesizer'
 
 export const HYPERPARAMETER_KEYS: readonly HyperparameterKey[] = [
   'size',
@@ -16,12 +16,14 @@ export const HYPERPARAMETER_KEYS: readonly HyperparameterKey[] = [
   'lr_student',
   'lr_res',
   'lr_head',
+  'lr_decay',
   'momentum',
   'weight_decay',
   'checkpoint_every',
   'seed',
   'opacity',
-  'augmentation'
+  'augmentation',
+  'texture_colour'
 ]
 
 export const HYPERPARAMETERS: readonly HyperparameterInfo[] = [
@@ -77,6 +79,15 @@ export const HYPERPARAMETERS: readonly HyperparameterInfo[] = [
     kind: 'number',
     min: 0
   },
+  {
+    key: 'lr_decay',
+    label: 'Phase 2 learning-rate decay',
+    help: 'Fraction of phase 2, at its end, over which both phase-2 learning rates fall linearly towards 0; 0 keeps them constant (the reference).',
+    spec_default: 0,
+    kind: 'number',
+    min: 0,
+    max: 1
+  },
   { key: 'momentum', label: 'Momentum', help: 'SGD momentum, both phases.', spec_default: 0.9, kind: 'number', min: 0 },
   { key: 'weight_decay', label: 'Weight decay', help: 'SGD weight decay (L2), both phases.', spec_default: 1e-4, kind: 'number', min: 0 },
   {
@@ -110,6 +121,14 @@ export const HYPERPARAMETERS: readonly HyperparameterInfo[] = [
     spec_default: 'none',
     kind: 'choice',
     choices: [...NORMAL_AUGMENTATIONS]
+  },
+  {
+    key: 'texture_colour',
+    label: 'Texture colour',
+    help: 'Anomaly textures as they are (the reference), or turned grey wherever the product image is grey (match).',
+    spec_default: 'as_is',
+    kind: 'choice',
+    choices: [...TEXTURE_COLOURS]
   }
 ]
 

@@ -17,8 +17,8 @@ import { REVIEW_QUEUES, THRESHOLD_KINDS, VERDICT_KINDS } from '../../common/type
 import { REPORT_FORMATS, type ReportExportRequest } from '../../common/types/reports'
 import type { ReviewQueueRequest, ThresholdSaveRequest, ThresholdsQuery, VerdictRequest } from '../../common/types/review'
 import { RESULT_SORTS, type EvaluationListQuery, type ResultImageQuery, type ResultSort } from '../../common/types/result-queries'
-import type { NormalAugmentation, OpacityMode, PresetName, TeacherSource } from '../../common/types/training'
-import { NORMAL_AUGMENTATIONS, OPACITY_MODES } from '../engine/synthesis/anomaly-synthesizer'
+import type { NormalAugmentation, OpacityMode, PresetName, TeacherSource, TextureColour } from '../../common/types/training'
+import { NORMAL_AUGMENTATIONS, OPACITY_MODES, TEXTURE_COLOURS } from '../engine/synthesis/anomaly-synthesizer'
 import { PRESET_NAMES } from '../engine/trainer/presets'
 import { HYPERPARAMETERS } from '../runs/hyperparameters'
 
@@ -155,6 +155,9 @@ export function asRunCreateRequest(value: unknown): RunCreateRequest {
     } else if (key === 'augmentation') {
       if (!AUGMENTATIONS.includes(v as NormalAugmentation)) fail(`config.augmentation must be one of ${AUGMENTATIONS.join(', ')}`)
       config.augmentation = v as NormalAugmentation
+    } else if (key === 'texture_colour') {
+      if (!TEXTURE_COLOURS.includes(v as TextureColour)) fail(`config.texture_colour must be one of ${TEXTURE_COLOURS.join(', ')}`)
+      config.texture_colour = v as TextureColour
     } else if (key === 'backend') {
       config.backend = asOptionalBackend(v)
     } else if (key === 'teacher') {

@@ -11,6 +11,8 @@ import {
   BETA_MAX,
   downsampleMask,
   FILL_VALUE,
+  greyTexture,
+  isGreyImage,
   sampleBeta,
   type TextureLoader
 } from '../../../src/main/engine/synthesis/anomaly-synthesizer'
@@ -212,6 +214,24 @@ describe('AnomalySynthesizer', () => {
     expect(s.normal.length).toBe(S * S * 3)
     expect(s.normal.every((v) => Math.abs(v - 0.4) < 1e-7)).toBe(true)
     await expect(synth.synthesize(image(S, S + 1))).rejects.toThrow(/works at 32x32/)
+  })
+
+  it("'match' turns the texture grey (ITU-R 601 luma) on grey images only, with the same draws", async () => {
+    const grey: FloatImage = { data: new Float32Array(S * S).map((_, i) => (i % 17) / 16), height: S, width: S, channels: 1 }
+    const asIs = await make(6, { augmentation: 'none' }).synthesize(grey)
+    const match = await make(6, { augmentation: 'none', textureColour: 'match' }).synthesize(grey)
+    expect(match.draw).toEqual(asIs.draw)
+    expect(isGreyImage(asIs.anomalous)).toBe(false)
+    expect(isGreyImage(match.anomalous)).toBe(true)
+    const texture = (await fakeLoader()(match.texture, S, S)).data
+    expect(Array.from(match.anomalous)).toEqual(Array.from(blendAnomaly(match.normal, greyTexture(texture), match.mask, match.draw.beta)))
+    expect(Array.from(greyTexture(new Uint8Array([255, 0, 0, 0, 255, 0])))).toEqual([0.299, 0.299, 0.299, 0.587, 0.587, 0.587].map(Math.fround))
+
+    // a colour image keeps the texture's colours
+    const colour = image(S, S, 3)
+    const a = await make(7, { augmentation: 'none' }).synthesize(colour)
+    const b = await make(7, { augmentation: 'none', textureColour: 'match' }).synthesize(colour)
+    expect(Array.from(b.anomalous)).toEqual(Array.from(a.anomalous))
   })
 
   it("draws beta per opacity mode ('paper' up to 0.85)", async () => {

@@ -7,9 +7,11 @@ import {
   AnomalySynthesizer,
   NORMAL_AUGMENTATIONS,
   OPACITY_MODES,
+  TEXTURE_COLOURS,
   type NormalAugmentation,
   type OpacityMode,
-  type SyntheticSample
+  type SyntheticSample,
+  type TextureColour
 } from '../../engine/synthesis/anomaly-synthesizer'
 import { floatToUint8, loadRgb8, rgb8ToFloat } from '../../engine/synthesis/image-ops'
 import { DEFAULT_TEXTURES, intAtLeast, parseChoice, parseNumber, printJson, UsageError, userPath, type CliCommand } from './common'
@@ -51,7 +53,7 @@ export const synthGridCommand: CliCommand = {
   summary: 'write a PNG grid of synthetic anomalies (normal, synthetic, mask) for a dataset category',
   usage:
     '--dataset <category folder> --out <file.png> [--textures <folder>] [--size 256] [--count 6] [--seed N] ' +
-    '[--opacity reference|paper] [--augment none|rotate|rotate90] [--json]',
+    '[--opacity reference|paper] [--augment none|rotate|rotate90] [--texture-colour as_is|match] [--json]',
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
@@ -64,6 +66,7 @@ export const synthGridCommand: CliCommand = {
         seed: { type: 'string' },
         opacity: { type: 'string' },
         augment: { type: 'string' },
+        'texture-colour': { type: 'string' },
         out: { type: 'string' },
         json: { type: 'boolean' }
       }
@@ -77,13 +80,14 @@ export const synthGridCommand: CliCommand = {
     const seed = parseNumber(values.seed, 'seed', intAtLeast(0), 'a non-negative integer') ?? 0
     const opacity = parseChoice<OpacityMode>(values.opacity, OPACITY_MODES, 'opacity') ?? 'reference'
     const augmentation = parseChoice<NormalAugmentation>(values.augment, NORMAL_AUGMENTATIONS, 'augment') ?? 'none'
+    const textureColour = parseChoice<TextureColour>(values['texture-colour'], TEXTURE_COLOURS, 'texture-colour') ?? 'as_is'
 
     const textureDir = values.textures ? userPath(values.textures) : requireShared(DEFAULT_TEXTURES)
     const [images, textures] = await Promise.all([trainingImages(userPath(values.dataset)), textureImages(textureDir)])
 
     // images from their own stream, so the synthesis draws do not depend on the image count
     const chosen = new Random(seed, 1).shuffled(images).slice(0, count)
-    const synthesizer = new AnomalySynthesizer({ size, textures, seed, opacity, augmentation })
+    const synthesizer = new AnomalySynthesizer({ size, textures, seed, opacity, augmentation, textureColour })
     const samples: SyntheticSample[] = []
     const started = performance.now()
     for (const path of chosen) {
@@ -104,7 +108,7 @@ export const synthGridCommand: CliCommand = {
       maskFraction: s.mask.reduce((a, v) => a + v, 0) / s.mask.length,
       ...s.draw
     }))
-    if (values.json) printJson({ out, size, seed, opacity, augmentation, rows, ms: Math.round(elapsed) })
+    if (values.json) printJson({ out, size, seed, opacity, augmentation, texture_colour: textureColour, rows, ms: Math.round(elapsed) })
     else {
       console.log(`wrote ${out}: ${rows.length} rows of (normal, synthetic, mask), ${grid.width}x${grid.height}`)
       for (const r of rows) {

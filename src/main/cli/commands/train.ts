@@ -6,7 +6,14 @@
 import { basename, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { defaultDataDir, requireShared } from '../../config/paths'
-import { NORMAL_AUGMENTATIONS, OPACITY_MODES, type NormalAugmentation, type OpacityMode } from '../../engine/synthesis/anomaly-synthesizer'
+import {
+  NORMAL_AUGMENTATIONS,
+  OPACITY_MODES,
+  TEXTURE_COLOURS,
+  type NormalAugmentation,
+  type OpacityMode,
+  type TextureColour
+} from '../../engine/synthesis/anomaly-synthesizer'
 import { TrainingClient } from '../../engine/trainer/client'
 import { makeRunConfig, PRESET_NAMES } from '../../engine/trainer/presets'
 import { readRunConfig } from '../../engine/trainer/run-folder'
@@ -29,9 +36,11 @@ const CONFIG_OPTIONS = [
   'lr-student',
   'lr-res',
   'lr-head',
+  'lr-decay',
   'checkpoint-every',
   'opacity',
   'augment',
+  'texture-colour',
   'backend'
 ] as const
 
@@ -65,8 +74,8 @@ export const trainCommand: CliCommand = {
   summary: 'train DeSTSeg on a category folder (train/good) in a worker thread; Ctrl-C cancels with a checkpoint',
   usage:
     '--dataset <category folder> [--textures <folder>] [--preset quick|tiny|paper] [--out <run dir>] [--seed N] ' +
-    '[--size N] [--student-size N] [--batch N] [--student-steps N] [--seg-steps N] [--lr-student X] [--lr-res X] [--lr-head X] ' +
-    '[--checkpoint-every N] [--opacity reference|paper] [--augment none|rotate|rotate90] [--backend wasm|cpu|...] ' +
+    '[--size N] [--student-size N] [--batch N] [--student-steps N] [--seg-steps N] [--lr-student X] [--lr-res X] [--lr-head X] [--lr-decay F] ' +
+    '[--checkpoint-every N] [--opacity reference|paper] [--augment none|rotate|rotate90] [--texture-colour as_is|match] [--backend wasm|cpu|...] ' +
     '[--prefetch N] [--json]\n       destseg train --out <run dir> --resume [--json]',
   async run(args) {
     const { values, positionals } = parseArgs({
@@ -86,9 +95,11 @@ export const trainCommand: CliCommand = {
         'lr-student': { type: 'string' },
         'lr-res': { type: 'string' },
         'lr-head': { type: 'string' },
+        'lr-decay': { type: 'string' },
         'checkpoint-every': { type: 'string' },
         opacity: { type: 'string' },
         augment: { type: 'string' },
+        'texture-colour': { type: 'string' },
         backend: { type: 'string' },
         prefetch: { type: 'string' },
         resume: { type: 'boolean' },
@@ -123,9 +134,11 @@ export const trainCommand: CliCommand = {
         lr_student: parseNumber(values['lr-student'], 'lr-student', nonNegative, 'a number >= 0'),
         lr_res: parseNumber(values['lr-res'], 'lr-res', nonNegative, 'a number >= 0'),
         lr_head: parseNumber(values['lr-head'], 'lr-head', nonNegative, 'a number >= 0'),
+        lr_decay: parseNumber(values['lr-decay'], 'lr-decay', (n) => nonNegative(n) && n <= 1, 'a fraction from 0 to 1'),
         checkpoint_every: parseNumber(values['checkpoint-every'], 'checkpoint-every', intAtLeast(1), 'a positive integer'),
         opacity: parseChoice<OpacityMode>(values.opacity, OPACITY_MODES, 'opacity'),
         augmentation: parseChoice<NormalAugmentation>(values.augment, NORMAL_AUGMENTATIONS, 'augment'),
+        texture_colour: parseChoice<TextureColour>(values['texture-colour'], TEXTURE_COLOURS, 'texture-colour'),
         backend: values.backend ?? null
       })
       runDir = values.out ? userPath(values.out) : join(defaultDataDir(), 'runs', `${basename(dataset)}-${preset}-${timestamp()}`)

@@ -14,6 +14,7 @@ import {
   downsampleMask,
   type NormalAugmentation,
   type OpacityMode,
+  type TextureColour,
   type TextureLoader
 } from '../synthesis/anomaly-synthesizer'
 import { loadRgb8, rgb8ToFloat, type Rgb8Image } from '../synthesis/image-ops'
@@ -32,6 +33,8 @@ export interface BatchSpec {
   seed: number
   opacity: OpacityMode
   augmentation: NormalAugmentation
+  /** default 'as_is' */
+  textureColour?: TextureColour
 }
 
 /**
@@ -95,6 +98,7 @@ export class BatchProducer {
       seed: spec.seed,
       opacity: spec.opacity,
       augmentation: spec.augmentation,
+      textureColour: spec.textureColour,
       loadTexture: options.loadTexture
     })
     this.cache = new ImageLru({

@@ -6,7 +6,7 @@
  * Plain TypedArray math with a seeded generator, so it runs in a data-loading worker and the same
  * seed gives the same samples.
  */
-import type { NormalAugmentation, OpacityMode } from '../../../common/types/training'
+import type { NormalAugmentation, OpacityMode, TextureColour } from '../../../common/types/training'
 import { Random, type RandomState } from '../random'
 import {
   loadRgb8,
@@ -38,10 +38,11 @@ export const BETA_MAX: Readonly<Record<OpacityMode, number>> = { reference: 0.8,
  *   leather, tile, carpet, screw).
  * Rotations are PIL's (bilinear, about the centre, same size) with the fill FILL_VALUE.
  */
-export type { NormalAugmentation } from '../../../common/types/training'
+export type { NormalAugmentation, TextureColour } from '../../../common/types/training'
 
 export const NORMAL_AUGMENTATIONS: readonly NormalAugmentation[] = ['none', 'rotate', 'rotate90']
 export const OPACITY_MODES: readonly OpacityMode[] = ['reference', 'paper']
+export const TEXTURE_COLOURS: readonly TextureColour[] = ['as_is', 'match']
 
 /** The rotation fill (114, 114, 114) / 255. */
 export const FILL_VALUE = 114 / 255
@@ -64,6 +65,8 @@ export interface AnomalySynthesizerOptions {
   opacity?: OpacityMode
   /** default 'none' */
   augmentation?: NormalAugmentation
+  /** default 'as_is' (the reference) */
+  textureColour?: TextureColour
   /** bound of the decoded-texture cache; default 64 MiB (about 340 textures at 256x256) */
   textureCacheBytes?: number
   /** replaces the sharp loader (tests, or textures held elsewhere) */
@@ -135,6 +138,28 @@ export function blendAnomaly(
   return out
 }
 
+/** Whether every pixel of an [H, W, 3] image has R = G = B. */
+export function isGreyImage(image: Float32Array): boolean {
+  for (let i = 0; i < image.length; i += 3) if (image[i] !== image[i + 1] || image[i] !== image[i + 2]) return false
+  return true
+}
+
+/**
+ * A texture turned grey: L = 0.299 R + 0.587 G + 0.114 B (ITU-R 601, as PIL's convert('L')) in all
+ * three channels.
+ * @param texture [H, W, 3], uint8 (divided by 255) or float32 in [0, 1]
+ * @returns [H, W, 3] float32 in [0, 1]
+ */
+export function greyTexture(texture: Uint8Array | Float32Array): Float32Array {
+  const scale = texture instanceof Uint8Array ? 1 / 255 : 1
+  const out = new Float32Array(texture.length)
+  for (let i = 0; i < texture.length; i += 3) {
+    const l = (0.299 * texture[i] + 0.587 * texture[i + 1] + 0.114 * texture[i + 2]) * scale
+    out[i] = out[i + 1] = out[i + 2] = l
+  }
+  return out
+}
+
 /** beta = U[0, 1) * BETA_MAX[mode]. */
 export function sampleBeta(rng: Random, mode: OpacityMode): number {
   return rng.next() * BETA_MAX[mode]
@@ -193,6 +218,7 @@ export class AnomalySynthesizer {
   readonly width: number
   readonly opacity: OpacityMode
   readonly augmentation: NormalAugmentation
+  readonly textureColour: TextureColour
   private readonly textures: readonly string[]
   private readonly rng: Random
   private readonly perlin: PerlinMaskOptions
@@ -211,6 +237,7 @@ export class AnomalySynthesizer {
     this.rng = new Random(options.seed, options.stream ?? 0)
     this.opacity = options.opacity ?? 'reference'
     this.augmentation = options.augmentation ?? 'none'
+    this.textureColour = options.textureColour ?? 'as_is'
     this.cache = new ImageLru({
       load: options.loadTexture ?? loadRgb8,
       maxBytes: options.textureCacheBytes ?? 64 * 2 ** 20,
@@ -221,6 +248,7 @@ export class AnomalySynthesizer {
     if (!NORMAL_AUGMENTATIONS.includes(this.augmentation)) {
       throw new Error(`AnomalySynthesizer: unknown augmentation ${this.augmentation}`)
     }
+    if (!TEXTURE_COLOURS.includes(this.textureColour)) throw new Error(`AnomalySynthesizer: unknown texture colour ${this.textureColour}`)
   }
 
   /**
@@ -303,12 +331,13 @@ export class AnomalySynthesizer {
     path: string,
     draw: SynthesisDraw
   ): SyntheticSample {
+    const source = this.textureColour === 'match' && isGreyImage(normal) ? greyTexture(texture) : texture
     return {
       height: this.height,
       width: this.width,
       // a copy when the augmentation left the caller's array as it was, so outputs never alias inputs
       normal: draw.quarterTurn === 0 && draw.rotation === 0 ? normal.slice() : normal,
-      anomalous: blendAnomaly(normal, texture, mask, draw.beta),
+      anomalous: blendAnomaly(normal, source, mask, draw.beta),
       mask,
       texture: path,
       draw

@@ -10,7 +10,7 @@
  *    those steps (checked for seeds 0-5).
  */
 import { UserError } from '../../../common/ipc/errors'
-import { NORMAL_AUGMENTATIONS, OPACITY_MODES } from '../synthesis/anomaly-synthesizer'
+import { NORMAL_AUGMENTATIONS, OPACITY_MODES, TEXTURE_COLOURS } from '../synthesis/anomaly-synthesizer'
 import type { PresetName, RunConfig } from './types'
 
 /** The values a preset fixes. */
@@ -24,13 +24,14 @@ export type PresetValues = Pick<
   | 'lr_student'
   | 'lr_res'
   | 'lr_head'
+  | 'lr_decay'
   | 'momentum'
   | 'weight_decay'
   | 'checkpoint_every'
 >
 
 /** The reference optimiser settings (METHOD.md, "Training"). */
-const REFERENCE_OPTIM = { lr_student: 0.4, lr_res: 0.1, lr_head: 0.01, momentum: 0.9, weight_decay: 1e-4 } as const
+const REFERENCE_OPTIM = { lr_student: 0.4, lr_res: 0.1, lr_head: 0.01, lr_decay: 0, momentum: 0.9, weight_decay: 1e-4 } as const
 
 export const PRESETS: Readonly<Record<PresetName, Readonly<PresetValues>>> = {
   paper: { size: 256, batch: 32, student_steps: 1000, segmentation_steps: 4000, ...REFERENCE_OPTIM, checkpoint_every: 100 },
@@ -58,6 +59,7 @@ export function makeRunConfig(input: RunConfigInput): RunConfig {
     seed: 0,
     opacity: 'reference',
     augmentation: 'none',
+    texture_colour: 'as_is',
     teacher: { kind: 'npy' },
     backend: null,
     ...definedOnly(input)
@@ -99,10 +101,16 @@ export function validateRunConfig(c: RunConfig): void {
   int(c.segmentation_steps, 'segmentation_steps', 0)
   if (c.student_steps + c.segmentation_steps === 0) bad('no steps to run')
   for (const k of ['lr_student', 'lr_res', 'lr_head', 'momentum', 'weight_decay'] as const) num(c[k], k)
+  if (c.lr_decay !== undefined && !(Number.isFinite(c.lr_decay) && c.lr_decay >= 0 && c.lr_decay <= 1)) {
+    bad(`lr_decay must be a fraction from 0 to 1, got ${c.lr_decay}`)
+  }
   int(c.seed, 'seed', 0)
   if (c.seed > Number.MAX_SAFE_INTEGER) bad('seed is too large')
   if (!OPACITY_MODES.includes(c.opacity)) bad(`opacity must be one of ${OPACITY_MODES.join(', ')}`)
   if (!NORMAL_AUGMENTATIONS.includes(c.augmentation)) bad(`augmentation must be one of ${NORMAL_AUGMENTATIONS.join(', ')}`)
+  if (c.texture_colour !== undefined && !TEXTURE_COLOURS.includes(c.texture_colour)) {
+    bad(`texture_colour must be one of ${TEXTURE_COLOURS.join(', ')}`)
+  }
   int(c.checkpoint_every, 'checkpoint_every', 1)
   const t = c.teacher
   if (!t || !['npy', 'torchvision', 'random'].includes(t.kind)) bad('teacher must be {kind: npy|torchvision|random}')

@@ -154,7 +154,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     batch: config.batch,
     seed: config.seed,
     opacity: config.opacity,
-    augmentation: config.augmentation
+    augmentation: config.augmentation,
+    textureColour: config.texture_colour ?? 'as_is'
   }
   const nets: DeSTSegNets = {
     teacher: TeacherNet.load(config.teacher),
@@ -264,6 +265,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         cancelled = true
         break
       }
+      if (phase === 'segmentation') {
+        const f = decayFactor(step - s1, config.segmentation_steps, config.lr_decay ?? 0)
+        optimizers.segmentation.setLearningRate('res', config.lr_res * f)
+        optimizers.segmentation.setLearningRate('head', config.lr_head * f)
+      }
       const t = batchTensors(batch)
       let losses: LossParts
       try {
@@ -358,6 +364,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     nets.student.dispose()
     nets.segmentation.dispose()
   }
+}
+
+/**
+ * The learning-rate factor of step i (0-based) of a phase of n steps whose last fraction `decay`
+ * falls linearly: 1 before the tail, then k/(d+1) on the tail's d steps (k = d..1), never 0.
+ */
+export function decayFactor(i: number, n: number, decay: number): number {
+  const d = Math.round(n * decay)
+  return i < n - d ? 1 : (n - i) / (d + 1)
 }
 
 /** Everything a checkpoint holds as tensors. */
