@@ -134,7 +134,7 @@ export const HYPERPARAMETERS: readonly HyperparameterInfo[] = [
 
 const DESCRIPTIONS: Record<PresetName, string> = {
   paper: 'The reference run: 256 px, batch 32, 1000 + 4000 steps. A GPU job; days on this CPU.',
-  quick: 'batch 4; 300 steps of phase 1 at 128 px, 400 of phase 2 at 256 px: about 75 minutes on a 2-core CPU.',
+  quick: 'batch 4; 300 steps of phase 1 at 128 px, 200 of phase 2 at 256 px, grey textures on grey products: about 40 minutes on a 2-core CPU.',
   tiny: '32 px, batch 2, 4 + 4 steps: seconds; for trying the workflow and for tests, not for quality.'
 }
 

@@ -14,6 +14,16 @@ import { tinyConfig } from './helpers'
 
 const tempDir = tempDirs()
 
+describe('presets', () => {
+  it("quick: grey anomaly textures on grey products and 200 phase-2 steps; paper and tiny as the reference", () => {
+    const base = { dataset: '/d', textures: '/t' }
+    expect(makeRunConfig({ ...base, preset: 'quick' })).toMatchObject({ texture_colour: 'match', student_steps: 300, segmentation_steps: 200 })
+    expect(makeRunConfig({ ...base, preset: 'paper' }).texture_colour).toBe('as_is')
+    expect(makeRunConfig({ ...base, preset: 'tiny' }).texture_colour).toBe('as_is')
+    expect(makeRunConfig({ ...base, preset: 'quick', texture_colour: 'as_is' }).texture_colour).toBe('as_is')
+  })
+})
+
 describe('lr_decay', () => {
   it('is 1 before the tail, then falls linearly, never to 0', () => {
     expect([0, 1, 2, 3, 4, 5, 6, 7].map((i) => decayFactor(i, 8, 0.5))).toEqual([1, 1, 1, 1, 0.8, 0.6, 0.4, 0.2])

@@ -2,10 +2,11 @@
  * Training presets and RunConfig construction/validation. All use the reference optimiser settings.
  *  - paper: the reference run (METHOD.md): 256 px, batch 32, 1000 + 4000 steps. A GPU-sized job
  *    (about 11 days at wasm's measured per-image speed here).
- *  - quick: batch 4; phase 1 at 128 px for 300 steps (2.6-2.9 s a step on wasm here), phase 2 and the
- *    model at 256 px for 400 steps (9-10 s a step with 2 threads): about 75 minutes. Training the
- *    student small and the segmentation net at full size keeps 64x64 maps for small defects; see
- *    the README's "Training" section for its measured quality.
+ *  - quick: batch 4; phase 1 at 128 px for 300 steps (1.6-2.9 s a step on wasm here), phase 2 and the
+ *    model at 256 px for 200 steps (8.5-10 s a step with 2 threads): about 40 minutes. Training the
+ *    student small and the segmentation net at full size keeps 64x64 maps for small defects; grey
+ *    products get grey anomaly textures (texture_colour 'match'). See the README's "Training"
+ *    section for its measured quality.
  *  - tiny: for tests: 32 px, batch 2, 4 + 4 steps, a checkpoint every 2; both losses fall over
  *    those steps (checked for seeds 0-5).
  */
@@ -28,15 +29,25 @@ export type PresetValues = Pick<
   | 'momentum'
   | 'weight_decay'
   | 'checkpoint_every'
+  | 'texture_colour'
 >
 
 /** The reference optimiser settings (METHOD.md, "Training"). */
 const REFERENCE_OPTIM = { lr_student: 0.4, lr_res: 0.1, lr_head: 0.01, lr_decay: 0, momentum: 0.9, weight_decay: 1e-4 } as const
 
 export const PRESETS: Readonly<Record<PresetName, Readonly<PresetValues>>> = {
-  paper: { size: 256, batch: 32, student_steps: 1000, segmentation_steps: 4000, ...REFERENCE_OPTIM, checkpoint_every: 100 },
-  quick: { size: 256, student_size: 128, batch: 4, student_steps: 300, segmentation_steps: 400, ...REFERENCE_OPTIM, checkpoint_every: 25 },
-  tiny: { size: 32, batch: 2, student_steps: 4, segmentation_steps: 4, ...REFERENCE_OPTIM, checkpoint_every: 2 }
+  paper: { size: 256, batch: 32, student_steps: 1000, segmentation_steps: 4000, ...REFERENCE_OPTIM, checkpoint_every: 100, texture_colour: 'as_is' },
+  quick: {
+    size: 256,
+    student_size: 128,
+    batch: 4,
+    student_steps: 300,
+    segmentation_steps: 200,
+    ...REFERENCE_OPTIM,
+    checkpoint_every: 25,
+    texture_colour: 'match'
+  },
+  tiny: { size: 32, batch: 2, student_steps: 4, segmentation_steps: 4, ...REFERENCE_OPTIM, checkpoint_every: 2, texture_colour: 'as_is' }
 }
 
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[]
@@ -59,7 +70,6 @@ export function makeRunConfig(input: RunConfigInput): RunConfig {
     seed: 0,
     opacity: 'reference',
     augmentation: 'none',
-    texture_colour: 'as_is',
     teacher: { kind: 'npy' },
     backend: null,
     ...definedOnly(input)
