@@ -1,7 +1,7 @@
 /**
  * Labelling in the browser against `npm run serve`: magnetic-tile is imported and a `tiny` run
  * trained (its evaluation gives the heat map underneath), then on a blowhole test image the mask
- * editor draws (brush, polygon), undoes and redoes, saves a version with a note, keeps it over a
+ * editor draws (brush, polygon), keeps unsaved strokes when asked to leave, undoes and redoes, saves a version with a note, keeps it over a
  * reload, restores the imported version, relabels the image, and the results page then says that
  * the labels changed since the run, until the run's maps are scored again with the current labels. With DESTSEG_SCREENSHOTS=1 it writes
  * docs/screenshots/mask-editor.png: the editor with a drawn mask over the heat map.
@@ -87,6 +87,18 @@ describe('labels: the mask editor', () => {
     expect(brushed).toBeGreaterThan(imported)
     await expect.poll(() => page.getByTestId('mask-unsaved').isVisible()).toBe(true)
 
+    // leaving with unsaved strokes asks first; answering no keeps the editor and its strokes
+    let asked = ''
+    page.once('dialog', (dialog) => {
+      asked = dialog.message()
+      void dialog.dismiss()
+    })
+    await page.getByTestId('nav-runs').click()
+    await expect.poll(() => asked).toContain('unsaved changes')
+    expect(page.url()).toContain(`#/image/${imageId}`)
+    expect(await page.getByTestId('mask-editor').isVisible()).toBe(true)
+    expect(await pixels()).toBe(brushed)
+
     await page.keyboard.press('p')
     for (const [fx, fy] of [
       [0.3, 0.6],
@@ -158,7 +170,10 @@ describe('labels: the mask editor', () => {
     const status = await call<LabelsStatus>('labels:status', categoryId)
     expect(status).toMatchObject({ changed: true, changes_since: 3, evaluation_revision: 0 })
 
+    // back in the viewer the badge follows the new label
     page.once('dialog', (dialog) => void dialog.accept()) // leave with the unsaved undo
+    await page.getByTestId('mask-close').click()
+    await expect.poll(async () => (await page.getByTestId('viewer-defect').textContent())?.trim()).toBe('crack')
     await page.goto(`${server!.url}#/results/${categoryId}`)
     await page.getByTestId('labels-changed').waitFor()
     expect(await page.getByTestId('labels-changed').textContent()).toContain('3 label or mask changes')

@@ -128,6 +128,18 @@ describe('label service', () => {
     expect(() => s.labels.addDefectType({ categoryId: s.categoryId, name: 'good' })).toThrow(/normal label/)
   })
 
+  it('shows the current labels in the image viewer and orders its neighbours by them', () => {
+    const datasets = new DatasetService(s.db, { dataDir: s.dataDir })
+    const id = s.imageId('test/good/001.png')
+    // test order: crack/000, crack/001, good/000, good/001, hole/000; as 'dent' the image sits after crack
+    s.labels.relabel({ imageId: id, defectType: 'dent' })
+    const detail = datasets.image(id)
+    expect(detail).toMatchObject({ split: 'test', defect_type: 'dent', label: 1 })
+    expect(detail.prev_id).toBe(s.imageId('test/crack/001.png'))
+    expect(detail.next_id).toBe(s.imageId('test/good/000.png'))
+    expect(datasets.image(s.imageId('test/crack/001.png')).next_id).toBe(id)
+  })
+
   it('shows the current labels in the gallery and the dataset counts', () => {
     const id = s.imageId('test/good/001.png')
     const datasetId = (s.db.prepare('SELECT dataset_id FROM images WHERE id = ?').get(id) as { dataset_id: number }).dataset_id

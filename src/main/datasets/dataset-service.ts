@@ -272,10 +272,12 @@ export class DatasetService {
     return { total, offset, images }
   }
 
+  /** An image with its current labels (edits included), its imported mask, and its neighbours in the grid's order. */
   image(imageId: number): ImageDetail {
     const image = this.requireImage(imageId)
     const mask = repo.getMask(this.db, imageId)
-    const { id, dataset_id, category_id, path, rel_path, split, defect_type, label, width, height } = image
+    const { id, dataset_id, category_id, path, rel_path, width, height } = image
+    const { split, defect_type, label } = repo.currentLabels(this.db, imageId) ?? image
     return {
       id,
       dataset_id,
@@ -293,7 +295,7 @@ export class DatasetService {
       mask_path: mask?.path ?? null,
       mask_pixels: mask?.positive_pixels ?? null,
       mask_bbox: mask ? maskBBox(mask) : null,
-      ...repo.neighbourIds(this.db, image)
+      ...repo.neighbourIds(this.db, { category_id, split, defect_type, rel_path })
     }
   }
 

@@ -164,6 +164,13 @@ export function getImage(db: DB, id: number): ImageRecord | undefined {
   return db.prepare<[number], ImageRecord>('SELECT * FROM images WHERE id = ?').get(id)
 }
 
+/** Where an image sits by its current labels (edits included). */
+export type CurrentLabels = Pick<ImageRecord, 'split' | 'defect_type' | 'label'>
+
+export function currentLabels(db: DB, id: number): CurrentLabels | undefined {
+  return db.prepare<[number], CurrentLabels>('SELECT split, defect_type, label FROM current_images WHERE id = ?').get(id)
+}
+
 export function getMask(db: DB, imageId: number): MaskRecord | undefined {
   return db.prepare<[number], MaskRecord>('SELECT * FROM masks WHERE image_id = ?').get(imageId)
 }
@@ -208,16 +215,13 @@ export function queryImages(
   return { total, images: db.prepare<typeof params, ImageListRow>(sql).all(params).map(toImageRow) }
 }
 
-/** Ids of the previous and next image of the same category in (split, defect_type, rel_path) order. */
-export function neighbourIds(db: DB, image: ImageRecord): { prev_id: number | null; next_id: number | null } {
-  type Key = Pick<ImageRecord, 'category_id' | 'split' | 'defect_type' | 'rel_path'>
-  const key: Key = {
-    category_id: image.category_id,
-    split: image.split,
-    defect_type: image.defect_type,
-    rel_path: image.rel_path
-  }
-  const inCategory = 'SELECT id FROM images WHERE category_id = @category_id AND (split, defect_type, rel_path)'
+/** Ids of the previous and next image of the same category in the grid's order: (split, defect_type, rel_path) by the current labels. */
+export function neighbourIds(
+  db: DB,
+  key: Pick<ImageRecord, 'category_id' | 'split' | 'defect_type' | 'rel_path'>
+): { prev_id: number | null; next_id: number | null } {
+  type Key = typeof key
+  const inCategory = 'SELECT id FROM current_images WHERE category_id = @category_id AND (split, defect_type, rel_path)'
   const prev = db
     .prepare<Key, { id: number }>(
       `${inCategory} < (@split, @defect_type, @rel_path) ORDER BY split DESC, defect_type DESC, rel_path DESC LIMIT 1`

@@ -11,6 +11,8 @@ export interface UseImageDetail {
   maskUrl: ComputedRef<string | null>
   loading: Ref<boolean>
   error: Ref<string | null>
+  /** fetches the detail again (after a relabel: its badge and neighbours follow the current labels) */
+  reload: () => Promise<void>
 }
 
 /** Keeps the browser's image cache warm for ←/→. */
@@ -52,5 +54,5 @@ export function useImageDetail(imageId: MaybeRefOrGetter<number>): UseImageDetai
 
   watch(() => toValue(imageId), (id) => void load(id), { immediate: true })
 
-  return { detail, fullUrl, maskUrl, loading, error }
+  return { detail, fullUrl, maskUrl, loading, error, reload: () => load(toValue(imageId)) }
 }
