@@ -5,7 +5,7 @@
  * original-size maps. (The model has full-size weights, about 140 MB, whatever the input size, so
  * exporting and loading it dominate this file's time.)
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { inferCommand } from '../../../src/main/cli/commands/infer'
@@ -105,4 +105,19 @@ describe('InferenceClient on the exported tiny run', () => {
     }
     expect(results.map((r) => r.score)).toEqual(cliLines.slice(0, images.length).map((l) => l.score))
   }, 30_000)
+})
+
+describe('a run folder whose model.onnx no longer matches it', () => {
+  it('is exported again when config.json changed or the weights are newer than the model', async () => {
+    const model = join(runDir, 'model.onnx')
+    expect(await resolveModelFile(runDir)).toEqual({ file: model, exported: false })
+    const config = join(runDir, 'config.json')
+    writeFileSync(config, `${readFileSync(config, 'utf8').trim()}\n\n`) // other bytes, other config_sha256
+    expect(await resolveModelFile(runDir)).toEqual({ file: model, exported: true })
+    expect(await resolveModelFile(runDir)).toEqual({ file: model, exported: false })
+    const earlier = new Date(statSync(join(runDir, 'seg.bin')).mtimeMs - 60_000)
+    utimesSync(model, earlier, earlier) // as if the weights had been written after the export
+    expect(await resolveModelFile(runDir)).toEqual({ file: model, exported: true })
+    expect(await resolveModelFile(runDir)).toEqual({ file: model, exported: false })
+  }, 60_000)
 })
