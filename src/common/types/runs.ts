@@ -23,9 +23,6 @@ export interface RunHyperparameters {
   lr_res: number
   lr_head: number
   lr_decay: number
-  swa_fraction: number
-  swa_every: number
-  bn_update_batches: number
   momentum: number
   weight_decay: number
   checkpoint_every: number

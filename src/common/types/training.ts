@@ -62,19 +62,6 @@ export interface RunConfig {
    * towards 0 (0 or missing: constant, as the reference code and the paper)
    */
   lr_decay?: number
-  /**
-   * fraction of phase 2's steps, at its end, over which the segmentation net's weights are averaged
-   * (stochastic weight averaging, a sample every `swa_every` steps); the mean is the final model.
-   * 0 or missing: the last step's weights, as the reference code and the paper
-   */
-  swa_fraction?: number
-  /** phase-2 steps between two weight samples of swa_fraction (default 10) */
-  swa_every?: number
-  /**
-   * phase-2 batches over which the segmentation net's BatchNorm statistics are recomputed for the
-   * final weights (needed with swa_fraction). 0 or missing: the running statistics of training
-   */
-  bn_update_batches?: number
   /** SGD momentum (0.9) */
   momentum: number
   /** SGD weight decay (1e-4) */

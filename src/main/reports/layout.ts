@@ -6,8 +6,6 @@
 import type { ReportCase, ReportModel, ReportQueue, ReportThumbnails } from '../../common/types/reports'
 import type { AppliedThreshold } from '../../common/types/result-queries'
 import type { VerdictKind } from '../../common/types/results'
-import type { RunConfig } from '../../common/types/training'
-import { SWA_EVERY } from '../engine/trainer/presets'
 import { histogramChart, instanceCurveChart, rocChart, type Chart } from './charts'
 import { formatDuration, formatMetric, formatPercent, formatTime } from './format'
 
@@ -40,14 +38,6 @@ const QUEUE_TITLES = { false_negative: 'False negatives (missed defects)', false
 
 /** A configuration value as text ('—' where an older config.json lacks it). */
 const v = (value: unknown): string => (value === undefined || value === null ? '—' : String(value))
-
-/** How the final segmentation net was made: weight averaging and recomputed BatchNorm statistics. */
-function finalModelLine(config: RunConfig): string {
-  const parts: string[] = []
-  if (config.swa_fraction) parts.push(`mean weights of phase 2's last ${Math.round(config.swa_fraction * 100)} % (every ${v(config.swa_every ?? SWA_EVERY)} steps)`)
-  if (config.bn_update_batches) parts.push(`BatchNorm statistics recomputed over ${config.bn_update_batches} batches`)
-  return parts.join('; ')
-}
 
 function thresholdText(t: AppliedThreshold): string {
   return `${formatMetric(t.value)} (${t.source === 'saved' ? 'saved' : 'default'})`
@@ -115,9 +105,6 @@ export function reportBlocks(model: ReportModel): ReportBlock[] {
             ['Steps (student + segmentation)', `${v(config.student_steps)} + ${v(config.segmentation_steps)}`],
             ['Learning rates (student, res, head)', `${v(config.lr_student)}, ${v(config.lr_res)}, ${v(config.lr_head)}${config.lr_decay ? `; phase 2's last ${Math.round(config.lr_decay * 100)} % decays linearly` : ''}`],
             ['Momentum / weight decay', `${v(config.momentum)} / ${v(config.weight_decay)}`],
-            ...(config.swa_fraction || config.bn_update_batches
-              ? ([['Final segmentation net', finalModelLine(config)]] as Array<[string, string]>)
-              : []),
             ['Seed / opacity / augmentation / texture colour', `${v(config.seed)} / ${v(config.opacity)} / ${v(config.augmentation)} / ${v(config.texture_colour ?? 'as_is')}`],
             ['Textures', v(config.textures)]
           ] as Array<[string, string]>)

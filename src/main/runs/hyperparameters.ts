@@ -17,9 +17,6 @@ export const HYPERPARAMETER_KEYS: readonly HyperparameterKey[] = [
   'lr_res',
   'lr_head',
   'lr_decay',
-  'swa_fraction',
-  'swa_every',
-  'bn_update_batches',
   'momentum',
   'weight_decay',
   'checkpoint_every',
@@ -90,31 +87,6 @@ export const HYPERPARAMETERS: readonly HyperparameterInfo[] = [
     kind: 'number',
     min: 0,
     max: 1
-  },
-  {
-    key: 'swa_fraction',
-    label: 'Phase 2 weight averaging',
-    help: 'Fraction of phase 2, at its end, whose segmentation weights are averaged into the final model (one sample every "averaging interval" steps); 0 keeps the last step\'s weights (the reference).',
-    spec_default: 0,
-    kind: 'number',
-    min: 0,
-    max: 1
-  },
-  {
-    key: 'swa_every',
-    label: 'Averaging interval',
-    help: 'Phase-2 steps between two weight samples of the averaging.',
-    spec_default: 10,
-    kind: 'integer',
-    min: 1
-  },
-  {
-    key: 'bn_update_batches',
-    label: 'BatchNorm update batches',
-    help: 'Synthetic batches over which the segmentation net\'s BatchNorm statistics are recomputed for the final weights (needed with averaging); 0 keeps the running statistics of training (the reference).',
-    spec_default: 0,
-    kind: 'integer',
-    min: 0
   },
   { key: 'momentum', label: 'Momentum', help: 'SGD momentum, both phases.', spec_default: 0.9, kind: 'number', min: 0 },
   { key: 'weight_decay', label: 'Weight decay', help: 'SGD weight decay (L2), both phases.', spec_default: 1e-4, kind: 'number', min: 0 },

@@ -37,9 +37,6 @@ const CONFIG_OPTIONS = [
   'lr-res',
   'lr-head',
   'lr-decay',
-  'swa',
-  'swa-every',
-  'bn-update',
   'checkpoint-every',
   'opacity',
   'augment',
@@ -78,7 +75,6 @@ export const trainCommand: CliCommand = {
   usage:
     '--dataset <category folder> [--textures <folder>] [--preset quick|tiny|paper] [--out <run dir>] [--seed N] ' +
     '[--size N] [--student-size N] [--batch N] [--student-steps N] [--seg-steps N] [--lr-student X] [--lr-res X] [--lr-head X] [--lr-decay F] ' +
-    '[--swa F] [--swa-every N] [--bn-update N] ' +
     '[--checkpoint-every N] [--opacity reference|paper] [--augment none|rotate|rotate90] [--texture-colour as_is|match] [--backend wasm|cpu|...] ' +
     '[--prefetch N] [--json]\n       destseg train --out <run dir> --resume [--json]',
   async run(args) {
@@ -100,9 +96,6 @@ export const trainCommand: CliCommand = {
         'lr-res': { type: 'string' },
         'lr-head': { type: 'string' },
         'lr-decay': { type: 'string' },
-        swa: { type: 'string' },
-        'swa-every': { type: 'string' },
-        'bn-update': { type: 'string' },
         'checkpoint-every': { type: 'string' },
         opacity: { type: 'string' },
         augment: { type: 'string' },
@@ -142,9 +135,6 @@ export const trainCommand: CliCommand = {
         lr_res: parseNumber(values['lr-res'], 'lr-res', nonNegative, 'a number >= 0'),
         lr_head: parseNumber(values['lr-head'], 'lr-head', nonNegative, 'a number >= 0'),
         lr_decay: parseNumber(values['lr-decay'], 'lr-decay', (n) => nonNegative(n) && n <= 1, 'a fraction from 0 to 1'),
-        swa_fraction: parseNumber(values.swa, 'swa', (n) => nonNegative(n) && n <= 1, 'a fraction from 0 to 1'),
-        swa_every: parseNumber(values['swa-every'], 'swa-every', intAtLeast(1), 'a positive integer'),
-        bn_update_batches: parseNumber(values['bn-update'], 'bn-update', intAtLeast(0), 'an integer >= 0'),
         checkpoint_every: parseNumber(values['checkpoint-every'], 'checkpoint-every', intAtLeast(1), 'a positive integer'),
         opacity: parseChoice<OpacityMode>(values.opacity, OPACITY_MODES, 'opacity'),
         augmentation: parseChoice<NormalAugmentation>(values.augment, NORMAL_AUGMENTATIONS, 'augment'),

@@ -10,7 +10,7 @@
  * For a 256x256 image: X [B, 64, 64, 448] -> [B, 64, 64, 1].
  */
 import * as tf from '@tensorflow/tfjs'
-import { ConvBn, type BatchNorm2d, type ConvSpec, type Module, type NamedTensor } from '../nn/layers'
+import { ConvBn, type ConvSpec, type Module, type NamedTensor } from '../nn/layers'
 import { Stage, upsampleBilinear } from './resnet18'
 import type { StudentFeatures } from './student'
 import type { TeacherFeatures } from './teacher'
@@ -115,11 +115,6 @@ export class SegmentationNet implements Module {
 
   buffers(): NamedTensor[] {
     return [...this.res.units(), ...this.headUnits()].flatMap((u) => u.buffers())
-  }
-
-  /** Every BatchNorm (res blocks and head), for recomputing their running statistics. */
-  batchNorms(): BatchNorm2d[] {
-    return [...this.res.units(), ...this.headUnits()].flatMap((u) => (u.bn ? [u.bn] : []))
   }
 
   dispose(): void {

@@ -129,8 +129,7 @@ export class BatchNorm2d {
     readonly name: string,
     readonly channels: number,
     readonly eps = 1e-5,
-    /** weight of a batch's statistics in the running ones; batch-norm-update.ts sets 1/k */
-    public momentum = 0.1,
+    readonly momentum = 0.1,
     gammaInit = 1
   ) {
     this.gamma = tf.variable(tf.fill([channels], gammaInit) as tf.Tensor1D)

@@ -2,8 +2,7 @@
  * Checkpoints of a training run: `<run>/checkpoints/step-NNNNNN/` holding
  *   tensors.bin + tensors.json  every student and segmentation parameter and BN running stat
  *                               (`student.<name>`, `segmentation.<name>`) and the SGD momentum
- *                               buffers (`optim.student.<name>`, `optim.segmentation.<name>`)
- *                               and, with swa_fraction, the weight average (`swa.segmentation.<name>`);
+ *                               buffers (`optim.student.<name>`, `optim.segmentation.<name>`);
  *   state.json                  the step, optimiser step counts and learning rates, recent losses,
  *                               training seconds and the config's hash.
  * The data pipeline needs no state beyond the step (batches are a function of the step).
@@ -34,8 +33,6 @@ export interface CheckpointState {
   backend: string
   train_seconds: number
   optimizers: { student: OptimizerMeta; segmentation: OptimizerMeta }
-  /** samples in the segmentation net's weight average (`swa.segmentation.<name>` tensors); absent: none */
-  swa_count?: number
   /** the last (up to 10) steps' losses of each phase, for final_losses after a resume */
   recent_losses: { student: LossParts[]; segmentation: LossParts[] }
   written_at: string

@@ -14,9 +14,6 @@ import { UserError } from '../../../common/ipc/errors'
 import { NORMAL_AUGMENTATIONS, OPACITY_MODES, TEXTURE_COLOURS } from '../synthesis/anomaly-synthesizer'
 import type { PresetName, RunConfig } from './types'
 
-/** Phase-2 steps between two weight samples of swa_fraction when a run does not say. */
-export const SWA_EVERY = 10
-
 /** The values a preset fixes. */
 export type PresetValues = Pick<
   RunConfig,
@@ -33,19 +30,13 @@ export type PresetValues = Pick<
   | 'weight_decay'
   | 'checkpoint_every'
   | 'texture_colour'
-  | 'swa_fraction'
-  | 'swa_every'
-  | 'bn_update_batches'
 >
 
 /** The reference optimiser settings (METHOD.md, "Training"). */
 const REFERENCE_OPTIM = { lr_student: 0.4, lr_res: 0.1, lr_head: 0.01, lr_decay: 0, momentum: 0.9, weight_decay: 1e-4 } as const
 
-/** The reference's final model: the last step's weights and running statistics (no averaging). */
-const REFERENCE_FINAL = { swa_fraction: 0, swa_every: SWA_EVERY, bn_update_batches: 0 } as const
-
 export const PRESETS: Readonly<Record<PresetName, Readonly<PresetValues>>> = {
-  paper: { size: 256, batch: 32, student_steps: 1000, segmentation_steps: 4000, ...REFERENCE_OPTIM, ...REFERENCE_FINAL, checkpoint_every: 100, texture_colour: 'as_is' },
+  paper: { size: 256, batch: 32, student_steps: 1000, segmentation_steps: 4000, ...REFERENCE_OPTIM, checkpoint_every: 100, texture_colour: 'as_is' },
   quick: {
     size: 256,
     student_size: 128,
@@ -53,11 +44,10 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<PresetValues>>> = {
     student_steps: 300,
     segmentation_steps: 200,
     ...REFERENCE_OPTIM,
-    ...REFERENCE_FINAL,
     checkpoint_every: 25,
     texture_colour: 'match'
   },
-  tiny: { size: 32, batch: 2, student_steps: 4, segmentation_steps: 4, ...REFERENCE_OPTIM, ...REFERENCE_FINAL, checkpoint_every: 2, texture_colour: 'as_is' }
+  tiny: { size: 32, batch: 2, student_steps: 4, segmentation_steps: 4, ...REFERENCE_OPTIM, checkpoint_every: 2, texture_colour: 'as_is' }
 }
 
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[]
@@ -123,14 +113,6 @@ export function validateRunConfig(c: RunConfig): void {
   for (const k of ['lr_student', 'lr_res', 'lr_head', 'momentum', 'weight_decay'] as const) num(c[k], k)
   if (c.lr_decay !== undefined && !(Number.isFinite(c.lr_decay) && c.lr_decay >= 0 && c.lr_decay <= 1)) {
     bad(`lr_decay must be a fraction from 0 to 1, got ${c.lr_decay}`)
-  }
-  if (c.swa_fraction !== undefined && !(Number.isFinite(c.swa_fraction) && c.swa_fraction >= 0 && c.swa_fraction <= 1)) {
-    bad(`swa_fraction must be a fraction from 0 to 1, got ${c.swa_fraction}`)
-  }
-  if (c.swa_every !== undefined) int(c.swa_every, 'swa_every', 1)
-  if (c.bn_update_batches !== undefined) int(c.bn_update_batches, 'bn_update_batches', 0)
-  if ((c.swa_fraction ?? 0) > 0 && !((c.bn_update_batches ?? 0) > 0)) {
-    bad('swa_fraction needs bn_update_batches > 0: averaged weights have no BatchNorm statistics of their own')
   }
   int(c.seed, 'seed', 0)
   if (c.seed > Number.MAX_SAFE_INTEGER) bad('seed is too large')

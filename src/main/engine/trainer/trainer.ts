@@ -9,8 +9,7 @@
  *                        start / resume / checkpoint / cancel / done event
  *   checkpoints/step-N/  the newest two checkpoints (see checkpoint.ts)
  *   student.bin/.json    final student weights (parameters and BN running stats, state_dict names)
- *   seg.bin/.json        final segmentation-net weights (with swa_fraction the weight average, and
- *                        with bn_update_batches BN statistics recomputed for them)
+ *   seg.bin/.json        final segmentation-net weights
  *   result.json          the TrainResult of the finished run
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -19,7 +18,7 @@ import * as tf from '@tensorflow/tfjs'
 import { UserError } from '../../../common/ipc/errors'
 import { missingTrainingKernels, selectBackend } from '../backend'
 import { createBatchSource, type BatchSource } from '../data/batch-source'
-import type { BatchSpec, TrainBatch } from '../data/batch-producer'
+import type { BatchSpec } from '../data/batch-producer'
 import { textureImages, trainingImages } from '../data/files'
 import { SegmentationNet } from '../destseg/segmentation'
 import { StudentNet } from '../destseg/student'
@@ -37,9 +36,7 @@ import {
 } from './checkpoint'
 import { cacheVariablesOnCpu } from '../kernels/webgpu'
 import { batchTensors, segmentationOptimizer, segmentationStep, studentOptimizer, studentStep, type DeSTSegNets } from './phases'
-import { SWA_EVERY, validateRunConfig } from './presets'
-import { updateBatchNorm } from './batch-norm-update'
-import { isSwaSample, WeightAverage } from './weight-average'
+import { validateRunConfig } from './presets'
 import { assignEntries, tensorEntries, writeTensorFile, type TensorEntry } from './tensor-file'
 import { readRunConfig, RUN_FILES } from './run-folder'
 import type { LossParts, Phase, RunConfig, TrainProgress, TrainRequest, TrainResult } from './types'
@@ -170,12 +167,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     student: studentOptimizer(nets.student, config.lr_student, sgd),
     segmentation: segmentationOptimizer(nets.segmentation, config.lr_res, config.lr_head, sgd)
   }
-  const swaFraction = config.swa_fraction ?? 0
-  const swaEvery = config.swa_every ?? SWA_EVERY
-  const bnBatches = config.segmentation_steps > 0 ? (config.bn_update_batches ?? 0) : 0
-  const average = swaFraction > 0 && config.segmentation_steps > 0 ? new WeightAverage(nets.segmentation.parameters()) : null
-  /** the final model is made from the trained weights after the last step (see finalModel) */
-  const finalStage = average !== null || bnBatches > 0
   const progressPath = join(runDir, RUN_FILES.progress)
   const checkpointsDir = join(runDir, RUN_FILES.checkpoints)
   const event = (e: Record<string, unknown>): void => appendFileSync(progressPath, `${JSON.stringify({ ...e, time: new Date().toISOString() })}\n`)
@@ -197,7 +188,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (ckpt) {
         if (ckpt.state.config_hash !== configHash(config)) throw new UserError(`${ckpt.path} belongs to a different configuration`, 'CONFIG_MISMATCH')
         restore(nets, optimizers, ckpt.tensors, ckpt.state, ckpt.path)
-        if (average && (ckpt.state.swa_count ?? 0) > 0) average.restore(ckpt.tensors, SWA_PREFIX, ckpt.state.swa_count!, ckpt.path)
         step = ckpt.state.step
         trainSeconds = ckpt.state.train_seconds
         recent.student = ckpt.state.recent_losses.student
@@ -230,12 +220,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             lrs: { res: optimizers.segmentation.learningRate('res'), head: optimizers.segmentation.learningRate('head') }
           }
         },
-        ...(average ? { swa_count: average.count } : {}),
         recent_losses: { student: recent.student, segmentation: recent.segmentation },
         written_at: new Date().toISOString()
       }
-      const tensors = [...checkpointTensors(nets, optimizers), ...(average && average.count > 0 ? average.entries(SWA_PREFIX) : [])]
-      const path = saveCheckpoint(checkpointsDir, state, tensors)
+      const path = saveCheckpoint(checkpointsDir, state, checkpointTensors(nets, optimizers))
       event({ event: 'checkpoint', global_step: step, path })
       log(`checkpoint ${path}`)
       lastCheckpoint = path
@@ -246,12 +234,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const studentSize = config.student_size ?? config.size
     const sizeAt = (at: number): number => (at < s1 ? studentSize : config.size)
     let sourceSize = sizeAt(step)
-    // Steps are 0 .. end-1 (phase 2's source also makes the BN update's batches, past the last step).
     const sourceFor = (size: number): BatchSource =>
       createBatchSource(
         { ...spec, size },
         {
-          end: size === config.size ? total + bnBatches : s1,
+          end: size === config.size ? total : s1,
           depth: Math.max(request.prefetch ?? 2, 0),
           thread: (request.prefetch ?? 2) > 0 ? 'worker' : 'inline'
         }
@@ -298,7 +285,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         throw new UserError(`the ${phase} loss became ${loss} at step ${step + 1}; lower the learning rate`, 'DIVERGED')
       }
       step++
-      if (average && phase === 'segmentation' && isSwaSample(step - s1, config.segmentation_steps, swaFraction, swaEvery)) average.update()
       const dt = (performance.now() - t0) / 1000
       trainSeconds += dt
       recent[phase] = [...recent[phase], losses].slice(-RECENT)
@@ -326,17 +312,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const phaseChange = step === s1 && step < total
       // The student's momentum is not needed after phase 1: free it (and keep it out of checkpoints).
       if (step === s1) optimizers.student.dispose()
-      // Before the final model is made from the trained weights (average, BN update), a checkpoint,
-      // so that a cancel or a crash in that stage resumes there.
-      if ((step < total && (step % config.checkpoint_every === 0 || phaseChange)) || (step === total && finalStage)) {
+      if (step < total && (step % config.checkpoint_every === 0 || phaseChange)) {
         await cacheVariablesOnCpu() // webgpu: checkpoints read the weights synchronously
         checkpoint()
       }
-    }
-
-    if (!cancelled && step === total && finalStage) {
-      const batches = source // phase 2's
-      cancelled = !(await finalModel({ nets, average, bnBatches, config, next: (k) => batches.get(total + k), signal, log, event }))
     }
 
     await cacheVariablesOnCpu()
@@ -381,44 +360,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     await source?.close()
     optimizers.student.dispose()
     optimizers.segmentation.dispose()
-    average?.dispose()
     nets.teacher.dispose()
     nets.student.dispose()
     nets.segmentation.dispose()
   }
-}
-
-/** Checkpoint tensors of the segmentation net's weight average: `swa.segmentation.<name>`. */
-const SWA_PREFIX = 'swa.segmentation.'
-
-/**
- * Turns the trained segmentation net into the final one where the run asks for it: the weight
- * average replaces the last weights, then the BatchNorm statistics are recomputed over
- * `bnBatches` phase-2 batches (`next(k)`: the steps after the last one, which training never saw).
- * Resolves false when cancelled; the checkpoint written at the last step still holds the trained
- * weights, so a resume makes the final model again.
- */
-async function finalModel(o: {
-  nets: DeSTSegNets
-  average: WeightAverage | null
-  bnBatches: number
-  config: RunConfig
-  next: (k: number) => Promise<TrainBatch>
-  signal: AbortSignal | undefined
-  log: (m: string) => void
-  event: (e: Record<string, unknown>) => void
-}): Promise<boolean> {
-  if (o.average) {
-    o.average.assignToParameters()
-    o.log(`segmentation net: the mean of ${o.average.count} weight samples of the last ${Math.round((o.config.swa_fraction ?? 0) * 100)} % of phase 2`)
-    o.event({ event: 'swa', samples: o.average.count })
-  }
-  if (o.bnBatches === 0) return true
-  o.log(`segmentation net: recomputing BatchNorm statistics over ${o.bnBatches} batches`)
-  const started = performance.now()
-  if (!(await updateBatchNorm(o.nets, o.bnBatches, o.next, () => o.signal?.aborted ?? false))) return false
-  o.event({ event: 'bn_update', batches: o.bnBatches, seconds: (performance.now() - started) / 1000 })
-  return true
 }
 
 /**
